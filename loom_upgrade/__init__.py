@@ -1,0 +1,1 @@
+"""loom-upgrade: plans, applies and rolls back upgrades of a LOOM deployment."""

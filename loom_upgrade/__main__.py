@@ -1,0 +1,3 @@
+from loom_upgrade.cli.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""The ``loom-upgrade`` command line: a thin Typer layer over library functions."""

@@ -1,0 +1,103 @@
+"""Entry point of ``loom-upgrade``: global options, sub-command registration, error handling.
+
+Each sub-command lives in its own module under ``loom_upgrade.cli`` and registers itself on
+``app`` through ``register(app)``. The language is chosen before any help text is built,
+because Typer reads help strings when the commands are declared.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+from loom_upgrade.i18n import detect_language, set_language
+
+set_language(detect_language())
+
+import typer  # noqa: E402
+
+from loom_upgrade.i18n import _  # noqa: E402
+
+app = typer.Typer(
+    name="loom-upgrade",
+    help=_("Plan, apply and roll back upgrades of a LOOM deployment."),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# Modules that define sub-commands; each exposes register(app). A module that does not
+# exist yet is skipped so that the command line works while it is being built.
+COMMAND_MODULES = (
+    "loom_upgrade.cli.releases_cmd",
+    "loom_upgrade.cli.plan_cmd",
+    "loom_upgrade.cli.preflight_cmd",
+    "loom_upgrade.cli.apply_cmd",
+    "loom_upgrade.cli.rollback_cmd",
+    "loom_upgrade.cli.status_cmd",
+    "loom_upgrade.cli.backup_cmd",
+    "loom_upgrade.cli.migrate_cmd",
+    "loom_upgrade.cli.validate_cmd",
+)
+
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(app)
+
+
+@app.callback()
+def main_options(
+    lang: str = typer.Option(
+        None, "--lang", help=_("Language of messages: en or zh (default: from LANG)."), metavar="en|zh"
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=_("Log decisions and progress to standard error.")),
+) -> None:
+    if lang is not None:
+        set_language(lang)
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+_register_commands()
+
+
+def run() -> None:
+    """Console-script entry point: run the app and turn our errors into exit codes."""
+    from loom_upgrade.cli.output import report_error
+    from loom_upgrade.errors import LoomUpgradeError
+
+    try:
+        app(standalone_mode=False)
+    except LoomUpgradeError as exc:
+        report_error(exc)
+        sys.exit(int(exc.exit_code))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive as click.exceptions.ClickException
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    run()
