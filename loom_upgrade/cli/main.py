@@ -17,7 +17,10 @@ set_language(detect_language())
 
 import typer  # noqa: E402
 
+from loom_upgrade.cli.click_i18n import translate_library_messages  # noqa: E402
 from loom_upgrade.i18n import _  # noqa: E402
+
+translate_library_messages()
 
 app = typer.Typer(
     name="loom-upgrade",
@@ -75,9 +78,11 @@ _register_commands()
 
 def run() -> None:
     """Console-script entry point: run the app and turn our errors into exit codes."""
-    from loom_upgrade.cli.output import report_error
+    from loom_upgrade.cli.click_i18n import click_module
+    from loom_upgrade.cli.output import report_error, report_usage_error
     from loom_upgrade.errors import LoomUpgradeError
 
+    click_exceptions = click_module("exceptions")
     try:
         app(standalone_mode=False)
     except LoomUpgradeError as exc:
@@ -86,16 +91,22 @@ def run() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
+        report_usage_error(_("Aborted."), None)
         sys.exit(1)
+    except click_exceptions.NoArgsIsHelpError as exc:
+        # A bare command prints its help, as --help would.
+        print(exc.ctx.get_help())
+        sys.exit(0)
+    except click_exceptions.ClickException as exc:
+        # Usage errors (unknown option, missing value) mean nothing changed: exit code 2.
+        context = getattr(exc, "ctx", None)
+        hint = None
+        if context is not None:
+            hint = _("Try '{command} {option}' for help.").format(command=context.command_path, option="--help")
+        report_usage_error(exc.format_message(), hint)
+        sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive as click.exceptions.ClickException
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(2)
-        raise
     sys.exit(0)
 
 

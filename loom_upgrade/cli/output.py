@@ -58,3 +58,11 @@ def report_error(error: LoomUpgradeError, output: OutputFormat | None = None) ->
     console.print(head + text, markup=False)
     if error.fix:
         console.print(_("fix") + ": " + error.fix, markup=False)
+
+
+def report_usage_error(message: str, hint: str | None) -> None:
+    """Print a command-line usage error from click as one line plus the help hint."""
+    console = stderr_console()
+    console.print(_("error") + ": " + message, markup=False)
+    if hint:
+        console.print(hint, markup=False)
