@@ -1,0 +1,1 @@
+"""The step loop, journal, lock, events, resume and rollback of loom-upgrade."""

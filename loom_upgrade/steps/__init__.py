@@ -1,0 +1,1 @@
+"""Step kinds, one module each; see ``base.Step``."""
