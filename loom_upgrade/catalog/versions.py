@@ -33,7 +33,6 @@ def _parse_spec(catalog: Catalog, spec: str, option: str) -> tuple[tuple[int, in
 def _unknown(catalog: Catalog, spec: str, option: str) -> CatalogError:
     return CatalogError(
         _("{option} {spec} is not a known release.").format(option=option, spec=spec),
-        path=catalog.source,
         fix=_("Choose one of the known releases: {known}.").format(known=catalog.version_list()),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -167,3 +168,17 @@ def detect_home(
     )
     log.info("home %s: release %s, revision %s, database %s", home, release, revision, state.db_url_redacted)
     return state
+
+
+def locate_home(option: Path | str | None, *, required: bool) -> Path | None:
+    """Return the home named by ``--home``, else ``LOOM_HOME``, else the current folder.
+
+    A home named explicitly must be a LOOM home; the current folder that is not one
+    gives None unless ``required`` is set, so ``plan`` can describe the catalog alone.
+    """
+    explicit = option if option is not None else os.environ.get("LOOM_HOME") or None
+    if explicit is not None:
+        return require_home(Path(explicit))
+    if required:
+        return require_home(Path.cwd())
+    return Path.cwd().resolve() if is_home(Path.cwd()) else None

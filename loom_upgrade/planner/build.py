@@ -78,12 +78,9 @@ def resolve_target(catalog: Catalog, to_spec: str | None, source: Release) -> Re
                 target=target.text, source=source.text
             ),
             fix=_(
-                "To return to an older release, restore its backup with loom-upgrade rollback --backup ID; "
-                "to upgrade, choose a release newer than {source}: {known}."
-            ).format(
-                source=source.text,
-                known=", ".join(r.text for r in catalog.releases if r.version > source.version) or _("none"),
-            ),
+                "To return to an older release, restore its backup with loom-upgrade rollback --backup ID. "
+                "Known releases: {known}."
+            ).format(known=catalog.version_list()),
         )
     return target
 
