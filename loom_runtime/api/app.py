@@ -1,0 +1,44 @@
+"""Building the FastAPI application of ``loom serve``."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from loom_runtime._version import __version__
+from loom_runtime.api.db import service_engine
+from loom_runtime.api.health import router as health_router
+from loom_runtime.api.metrics import MetricsMiddleware, ServiceMetrics
+from loom_runtime.config import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Return the service for ``settings``: health, readiness, metrics and the session API."""
+    engine = service_engine(settings.storage_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        logger.info("LOOM %s serving the database %s", __version__, settings.storage_url_for_display())
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="LOOM", version=__version__, lifespan=lifespan)
+    metrics = ServiceMetrics()
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.metrics = metrics
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.include_router(health_router)
+    _include_session_api(app)
+    return app
+
+
+def _include_session_api(app: FastAPI) -> None:
+    from loom_runtime.api.sessions import legacy_router, router
+
+    app.include_router(router, prefix="/api/v1")
+    app.include_router(legacy_router)

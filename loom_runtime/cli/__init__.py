@@ -1,0 +1,1 @@
+"""The ``loom`` command: a thin Typer layer over library functions; only this package prints."""

@@ -1,0 +1,136 @@
+"""Creating a LOOM home (``loom init``) and recreating only its database (``--force``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from loom_runtime._version import __version__
+from loom_runtime.cli import database
+from loom_runtime.cli.errors import CliError
+from loom_runtime.config import config_path, env_path, load_settings
+from loom_runtime.config.settings import Settings
+from loom_runtime.config.template import default_config_text, default_env_text
+from loom_runtime.i18n import _, current_language
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class InitResult:
+    created_files: list[Path] = field(default_factory=list)
+    database_url: str = ""
+    revision: str = ""
+    recreated_database: bool = False
+
+
+def _write_new(path: Path, text: str, result: InitResult) -> None:
+    """Write ``path`` only when it does not exist: init never overwrites a user's file."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    result.created_files.append(path)
+
+
+def _starter_canon() -> str:
+    from loom_runtime.rules import starter_canon
+
+    return starter_canon("zh" if current_language() == "zh" else "en")
+
+
+def init_home(home: Path, force: bool = False) -> InitResult:
+    """Create the files of a new home and its database at this release's revision.
+
+    Without ``force`` an existing home is an error. With ``force`` only the database is
+    recreated; config, .env and canon are read but never rewritten.
+    """
+    result = InitResult()
+    if config_path(home).exists() and not force:
+        raise CliError(_("{home} is already a LOOM home: {config} exists.").format(home=home, config=config_path(home)),
+                       _("use `loom init --force` to recreate only the database (config, .env and canon stay as they are)."))
+
+    # Validate before writing anything, so a broken home is left exactly as it was.
+    if config_path(home).exists():
+        settings = load_settings(home)
+    else:
+        try:
+            config_text = default_config_text(__version__)
+        except KeyError as exc:
+            raise CliError(_("LOOM {release} cannot create a new home.").format(release=__version__),
+                           _("create the home with the newest LOOM release, then migrate it with loom-upgrade.")) from exc
+        _write_new(config_path(home), config_text, result)
+        _write_new(env_path(home), default_env_text(), result)
+        settings = load_settings(home)
+
+    _write_new(settings.canon_default, _starter_canon(), result)
+    settings.plugins_dir.mkdir(parents=True, exist_ok=True)
+
+    if force:
+        _recreate_database(settings)
+        result.recreated_database = True
+    else:
+        _create_database(settings)
+    result.database_url = settings.storage_url_for_display()
+    result.revision = database.expected_revision_of_release()
+    return result
+
+
+def _sqlite_file(settings: Settings) -> Path | None:
+    url = make_url(settings.storage_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def _create_database(settings: Settings) -> None:
+    path = _sqlite_file(settings)
+    if path is not None:
+        if path.exists():
+            raise CliError(_("The database file {path} already exists.").format(path=path),
+                           _("use `loom init --force` to recreate it."))
+        path.parent.mkdir(parents=True, exist_ok=True)
+    database.upgrade_to_release(settings, create=True)
+
+
+def _recreate_database(settings: Settings) -> None:
+    path = _sqlite_file(settings)
+    if path is None:
+        _empty_postgres(settings)
+        database.upgrade_to_release(settings, create=True)
+        return
+    # Build the new file beside the old one and swap it in, so a failure keeps the old database.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_name(path.name + ".init-new")
+    fresh.unlink(missing_ok=True)
+    try:
+        database.upgrade_to_release(replace(settings, storage_url=f"sqlite:///{fresh}"), create=True)
+    except BaseException:
+        fresh.unlink(missing_ok=True)
+        raise
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    os.replace(fresh, path)
+    logger.info("recreated the database %s", path)
+
+
+def _empty_postgres(settings: Settings) -> None:
+    """Drop every object of the database's public schema.
+
+    NOTE: this assumes the database belongs to LOOM alone, as `loom init --force` documents;
+    objects of other applications in the public schema are dropped too.
+    """
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(settings.storage_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+    finally:
+        engine.dispose()
+    logger.info("emptied the public schema of %s", settings.storage_url_for_display())
