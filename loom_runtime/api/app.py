@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from loom_runtime._version import __version__
 from loom_runtime.api.db import service_engine
+from loom_runtime.api.engine_bridge import SessionBridge
 from loom_runtime.api.health import router as health_router
 from loom_runtime.api.metrics import MetricsMiddleware, ServiceMetrics
 from loom_runtime.config import Settings
@@ -24,6 +25,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(_app: FastAPI):
         logger.info("LOOM %s serving the database %s", __version__, settings.storage_url_for_display())
         yield
+        app.state.sessions.close()
         engine.dispose()
 
     app = FastAPI(title="LOOM", version=__version__, lifespan=lifespan)
@@ -31,6 +33,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.metrics = metrics
+    app.state.sessions = SessionBridge(settings, engine)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.include_router(health_router)
     _include_session_api(app)

@@ -56,6 +56,26 @@ class Settings:
         name = self.provider.api_key_env or ("OPENAI_API_KEY" if self.provider.name == "openai" else None)
         return self.environment.get(name) if name else None
 
+    def engine_settings(self):
+        """Return the engine's view of these settings (``loom_runtime.core.EngineSettings``)."""
+        from loom_runtime.core.settings import EngineSettings
+
+        providers: dict[str, Any] = {"default": self.provider.name}
+        for name, provider in self.providers.items():
+            values = {key: value for key, value in vars(provider).items() if key != "name" and value is not None}
+            providers[name] = values
+        return EngineSettings(
+            llm_providers=providers,
+            consistency_level=self.consistency_level,
+            handling_mode=self.intervention_mode,
+            retrieval_limit=self.retrieval_limit,
+            max_facts_per_turn=self.max_facts_per_turn,
+            max_turns=self.max_turns,
+            seed_sessions=self.seed_sessions,
+            plugins_directory=self.plugins_dir,
+            environ=self.environment,
+        )
+
     def storage_url_for_display(self) -> str:
         """Return the storage URL with any password masked."""
         return make_url(self.storage_url).render_as_string(hide_password=True)
