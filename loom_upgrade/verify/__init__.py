@@ -1,0 +1,28 @@
+"""Data and service verification: row snapshots across upgrades, logical dumps, smoke tests."""
+
+from loom_upgrade.verify.dump import logical_digest, logical_dump
+from loom_upgrade.verify.marks import TableWrites, table_marks, writes_since
+from loom_upgrade.verify.rows import (
+    Difference,
+    RowSnapshot,
+    TableSnapshot,
+    compare_rows,
+    compose_rules,
+    expected_after,
+    snapshot_rows,
+)
+
+__all__ = [
+    "Difference",
+    "RowSnapshot",
+    "TableSnapshot",
+    "TableWrites",
+    "compare_rows",
+    "compose_rules",
+    "expected_after",
+    "logical_digest",
+    "logical_dump",
+    "snapshot_rows",
+    "table_marks",
+    "writes_since",
+]
