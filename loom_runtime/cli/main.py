@@ -36,11 +36,11 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "loom_runtime.cli.init_cmd",
     "loom_runtime.cli.serve_cmd",
-    # "loom_runtime.cli.run_cmd",
+    "loom_runtime.cli.run_cmd",
     "loom_runtime.cli.db_cmd",
     "loom_runtime.cli.config_cmd",
-    # "loom_runtime.cli.check_cmd",
-    # "loom_runtime.cli.data_cmd",
+    "loom_runtime.cli.check_cmd",
+    "loom_runtime.cli.data_cmd",
     "loom_runtime.cli.token_cmd",
 )
 
