@@ -1,0 +1,277 @@
+"""The smoke test of an upgraded LOOM service, run the way an operator would check it.
+
+Checks, each recorded whether it passes or not (the engine decides what a failure means):
+
+1. ``/health`` and ``/ready`` answer with the target release and schema revision;
+2. ``loom run --canon <canon> --test`` plays the home's canon to the end;
+3. with a short-lived token from ``loom token create --quiet``, one API turn succeeds
+   (create a session, play one turn); the token is never printed or logged, and is
+   revoked afterwards when the database URL is known (else it expires by its TTL);
+4. a latency and error-rate probe, compared with a baseline measured before the upgrade.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import URL
+
+from loom_upgrade.i18n import _
+from loom_upgrade.verify.latency import (
+    DEFAULT_MIN_DELTA_MS,
+    DEFAULT_PATH,
+    DEFAULT_REQUESTS,
+    LatencyStats,
+    compare_latency,
+    probe_latency,
+)
+
+log = logging.getLogger(__name__)
+
+SMOKE_USER = "loom-upgrade-smoke"
+TOKEN_TTL_SECONDS = 300
+OUTPUT_TAIL = 600
+
+
+@dataclass(frozen=True)
+class SmokeCheck:
+    name: str
+    passed: bool
+    detail: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class SmokeResult:
+    checks: list[SmokeCheck] = field(default_factory=list)
+    latency: LatencyStats | None = None
+    baseline: LatencyStats | None = None
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(check.passed for check in self.checks)
+
+    @property
+    def failed(self) -> list[SmokeCheck]:
+        return [check for check in self.checks if not check.passed]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "checks": [vars(check) for check in self.checks],
+            "latency": self.latency.to_dict() if self.latency else None,
+            "baseline": self.baseline.to_dict() if self.baseline else None,
+        }
+
+
+@dataclass(frozen=True)
+class SmokeSettings:
+    """Limits of the smoke test; the defaults match ``playbooks/local.yaml``."""
+
+    max_latency_ratio: float = 1.5
+    max_error_rate_increase: float = 0.0
+    probe_requests: int = DEFAULT_REQUESTS
+    probe_path: str = DEFAULT_PATH
+    probe_max_seconds: float = 20.0
+    min_latency_delta_ms: float = DEFAULT_MIN_DELTA_MS
+    request_timeout: float = 10.0
+    command_timeout: float = 120.0
+
+
+def smoke(
+    base_url: str,
+    *,
+    loom: str | Path,
+    home: Path,
+    expected_release: str,
+    expected_revision: str | None = None,
+    baseline: LatencyStats | None = None,
+    db_url: str | URL | None = None,
+    canon: Path | None = None,
+    settings: SmokeSettings = SmokeSettings(),
+) -> SmokeResult:
+    """Run every smoke check against the service at ``base_url``; never raises for a failed check."""
+    result = SmokeResult(baseline=baseline)
+    home = Path(home).resolve()
+    with httpx.Client(base_url=base_url, timeout=settings.request_timeout) as client:
+        result.checks.append(_check_endpoint(client, "/health", expected_release, expected_revision))
+        result.checks.append(_check_endpoint(client, "/ready", expected_release, expected_revision))
+        canon_file = canon or default_canon(home)
+        result.checks.append(_check_canon_run(loom, home, canon_file, settings.command_timeout))
+        result.checks.append(_check_api_turn(client, loom, home, canon_file, db_url, settings.command_timeout))
+    result.latency = probe_latency(
+        base_url, path=settings.probe_path, requests=settings.probe_requests,
+        max_seconds=settings.probe_max_seconds, request_timeout=settings.request_timeout,
+    )
+    result.checks.extend(_latency_checks(result.latency, baseline, settings))
+    for check in result.checks:
+        log.info("Smoke check %s: %s %s", check.name, "passed" if check.passed else "FAILED", check.detail)
+    return result
+
+
+def default_canon(home: Path) -> Path:
+    """The canon a smoke run plays: ``canon.default`` from the config, else ``canon/default.md``."""
+    from ruamel.yaml import YAML, YAMLError
+
+    config = home / "config" / "default_config.yaml"
+    try:
+        document = YAML(typ="safe").load(config.read_text(encoding="utf-8")) or {}
+        configured = (document.get("canon") or {}).get("default")
+    except (OSError, YAMLError, AttributeError):
+        configured = None
+    if configured:
+        return home / configured
+    if (home / "canon" / "default.md").is_file():
+        return home / "canon" / "default.md"
+    found = sorted((home / "canon").glob("*.md"))
+    return found[0] if found else home / "canon" / "default.md"
+
+
+def _check_endpoint(client: httpx.Client, path: str, release: str, revision: str | None) -> SmokeCheck:
+    name = path.lstrip("/")
+    begin = time.monotonic()
+    try:
+        response = client.get(path)
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        return SmokeCheck(name, False, _("{path} did not answer with JSON: {error}").format(path=path, error=exc),
+                          time.monotonic() - begin)
+    elapsed = time.monotonic() - begin
+    problems = []
+    if not response.is_success:
+        problems.append(_("status {status}: {reason}").format(status=response.status_code, reason=body.get("reason", "")))
+    if body.get("version") != release:
+        problems.append(_("version is {found}, expected {expected}").format(found=body.get("version"), expected=release))
+    if revision is not None and body.get("schema_revision") != revision:
+        problems.append(_("schema revision is {found}, expected {expected}").format(
+            found=body.get("schema_revision"), expected=revision))
+    if problems:
+        return SmokeCheck(name, False, "; ".join(problems), elapsed)
+    return SmokeCheck(name, True, _("{path} reports {release} at revision {revision}").format(
+        path=path, release=body.get("version"), revision=body.get("schema_revision")), elapsed)
+
+
+def _loom_command(loom: str | Path, home: Path, *args: str) -> list[str]:
+    return [str(loom), "--home", str(home), *args]
+
+
+def _loom_env(home: Path) -> dict[str, str]:
+    return {**os.environ, "LOOM_HOME": str(home), "NO_COLOR": "1"}
+
+
+def _tail(text: bytes | str, secret: str | None = None) -> str:
+    value = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    if secret:
+        value = value.replace(secret, "***")
+    value = value.strip()
+    return value[-OUTPUT_TAIL:]
+
+
+def _check_canon_run(loom: str | Path, home: Path, canon: Path, timeout: float) -> SmokeCheck:
+    command = _loom_command(loom, home, "run", "--canon", str(canon), "--test")
+    begin = time.monotonic()
+    try:
+        completed = subprocess.run(command, capture_output=True, env=_loom_env(home), cwd=home, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return SmokeCheck("canon-run", False, _("`loom run --test` could not finish: {error}").format(error=exc),
+                          time.monotonic() - begin)
+    elapsed = time.monotonic() - begin
+    if completed.returncode != 0:
+        return SmokeCheck("canon-run", False, _("`loom run --canon {canon} --test` exited with {code}: {output}").format(
+            canon=canon.name, code=completed.returncode, output=_tail(completed.stderr or completed.stdout)), elapsed)
+    return SmokeCheck("canon-run", True, _("`loom run --canon {canon} --test` passed").format(canon=canon.name), elapsed)
+
+
+def _create_token(loom: str | Path, home: Path, timeout: float) -> tuple[str | None, str]:
+    """Return (token, problem); the token is read from stdout and never leaves this module's callers."""
+    command = _loom_command(
+        loom, home, "token", "create", "--user", SMOKE_USER, "--role", "player",
+        "--ttl", str(TOKEN_TTL_SECONDS), "--quiet",
+    )
+    try:
+        completed = subprocess.run(command, capture_output=True, env=_loom_env(home), cwd=home, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, _("`loom token create` could not finish: {error}").format(error=exc)
+    token = completed.stdout.decode("utf-8", "replace").strip()
+    if completed.returncode != 0 or not token or len(token.split()) != 1:
+        return None, _("`loom token create` exited with {code}: {output}").format(
+            code=completed.returncode, output=_tail(completed.stderr, token))
+    return token, ""
+
+
+def _check_api_turn(
+    client: httpx.Client, loom: str | Path, home: Path, canon: Path, db_url: str | URL | None, timeout: float
+) -> SmokeCheck:
+    begin = time.monotonic()
+    token, problem = _create_token(loom, home, timeout)
+    if token is None:
+        return SmokeCheck("api-turn", False, problem, time.monotonic() - begin)
+    try:
+        headers = {"Authorization": f"Bearer {token}"}
+        relative = canon.relative_to(home).as_posix() if canon.is_relative_to(home) else None
+        created = client.post("/api/v1/sessions", headers=headers,
+                              json={"canon": relative, "title": "loom-upgrade smoke test", "seed": 7})
+        if created.status_code != 201:
+            return SmokeCheck("api-turn", False, _("creating a session answered {status}: {body}").format(
+                status=created.status_code, body=_tail(created.text, token)), time.monotonic() - begin)
+        session_id = created.json()["id"]
+        turn = client.post(f"/api/v1/sessions/{session_id}/turns", headers=headers, json={"input": "Look around."})
+        if not turn.is_success or not turn.json().get("narration"):
+            return SmokeCheck("api-turn", False, _("playing a turn answered {status}: {body}").format(
+                status=turn.status_code, body=_tail(turn.text, token)), time.monotonic() - begin)
+    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        return SmokeCheck("api-turn", False, _("the API turn failed: {error}").format(error=_tail(str(exc), token)),
+                          time.monotonic() - begin)
+    finally:
+        if db_url is not None:
+            _revoke(db_url, token)
+    return SmokeCheck("api-turn", True, _("session {id} played one turn").format(id=session_id), time.monotonic() - begin)
+
+
+def _revoke(db_url: str | URL, token: str) -> None:
+    """Mark the smoke token revoked in ``api_tokens``; it would expire after its TTL anyway."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from loom_upgrade.verify.tables import open_engine
+
+    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    engine = open_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE api_tokens SET revoked_at = :now WHERE token_hash = :digest AND revoked_at IS NULL"),
+                {"now": now, "digest": digest},
+            )
+    except SQLAlchemyError as exc:
+        log.warning("Could not revoke the smoke-test token (it expires in %d s): %s", TOKEN_TTL_SECONDS, type(exc).__name__)
+    finally:
+        engine.dispose()
+
+
+def _latency_checks(current: LatencyStats, baseline: LatencyStats | None, settings: SmokeSettings) -> list[SmokeCheck]:
+    if baseline is None:
+        ok = current.requests > 0 and current.errors == 0
+        return [SmokeCheck("latency", ok, _("{requests} requests, {errors} errors, median {p50:.1f} ms, no baseline to compare").format(
+            requests=current.requests, errors=current.errors, p50=current.p50_ms), current.seconds)]
+    verdict = compare_latency(
+        baseline, current, max_latency_ratio=settings.max_latency_ratio,
+        max_error_rate_increase=settings.max_error_rate_increase, min_delta_ms=settings.min_latency_delta_ms,
+    )
+    ratio = f"{verdict.ratio:.2f}" if verdict.ratio is not None else "n/a"
+    return [
+        SmokeCheck("latency", verdict.latency_ok, _("median {p50:.1f} ms against {base:.1f} ms before the upgrade (ratio {ratio}, limit {limit})").format(
+            p50=current.p50_ms, base=baseline.p50_ms, ratio=ratio, limit=settings.max_latency_ratio), current.seconds),
+        SmokeCheck("error-rate", verdict.errors_ok, _("error rate {rate:.1%} against {base:.1%} before the upgrade (allowed increase {limit:.1%})").format(
+            rate=current.error_rate, base=baseline.error_rate, limit=settings.max_error_rate_increase), 0.0),
+    ]
