@@ -53,6 +53,21 @@ class RunContext:
     # whether the service was running and which backup was made. Journaled on change.
     values: dict[str, Any] = field(default_factory=dict)
     current_step: str | None = None
+    # The release catalog (``loom_upgrade.catalog.Catalog``); None in engine unit tests.
+    catalog: Any = None
+    # Set once the backup has been restored during this process's rollback, so that the
+    # steps sharing that restore run it once.
+    restored: bool = False
+
+    def edge_of(self, hop: Hop) -> Any:
+        """Return the catalog edge a hop follows."""
+        for edge in self.catalog.edges:
+            if str(edge.source) == hop.from_release and str(edge.target) == hop.to_release and edge.path == hop.path:
+                return edge
+        raise LookupError(f"the catalog has no edge {hop.from_release} -> {hop.to_release} ({hop.path})")
+
+    def release(self, version: str) -> Any:
+        return self.catalog.release(version)
 
     @property
     def run_dir(self) -> Path:

@@ -25,7 +25,6 @@ class Hop:
     from_release: str
     to_release: str
     path: str = "in-place"
-    edge: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -33,7 +32,6 @@ class Hop:
             "from_release": self.from_release,
             "to_release": self.to_release,
             "path": self.path,
-            "edge": self.edge,
         }
 
     @classmethod
@@ -43,7 +41,6 @@ class Hop:
             from_release=data["from_release"],
             to_release=data["to_release"],
             path=data.get("path", "in-place"),
-            edge=dict(data.get("edge") or {}),
         )
 
 

@@ -111,7 +111,8 @@ class Target(abc.ABC):
     def artifact_version(self) -> str | None:
         raise NotImplementedError(f"The {self.kind} target cannot report the installed LOOM version.")
 
-    def artifact_install(self, version: str, source: ArtifactSource) -> PreparedArtifact:
+    def artifact_install(self, version: str, source: ArtifactSource, *, location: str | None = None) -> PreparedArtifact:
+        """Install ``version`` beside the running code (at ``location`` when given)."""
         raise NotImplementedError(f"The {self.kind} target cannot install a LOOM release.")
 
     def artifact_switch(self, prepared: PreparedArtifact, *, previous_release: str) -> dict[str, Any]:

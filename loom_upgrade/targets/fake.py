@@ -70,7 +70,7 @@ class FakeTarget(Target):
     def artifact_version(self) -> str | None:
         return self.version
 
-    def artifact_install(self, version: str, source: ArtifactSource) -> PreparedArtifact:
+    def artifact_install(self, version: str, source: ArtifactSource, *, location: str | None = None) -> PreparedArtifact:
         self._call("artifact_install", version)
         return PreparedArtifact(version=version, location="fake://new")
 

@@ -7,11 +7,10 @@ from pathlib import Path
 from loom_upgrade.engine.context import ApplyOptions, RunContext
 from loom_upgrade.engine.events import EventBus
 from loom_upgrade.engine.journal import Journal, new_run_id
-from loom_upgrade.steps.base import Step, StepFailed, register
+from loom_upgrade.steps.base import Step, StepFailed
 from loom_upgrade.targets.fake import FakeTarget
 
 
-@register
 class RecordingBackup(Step):
     kind = "backup"
 
@@ -24,7 +23,6 @@ class RecordingBackup(Step):
         ctx.values.setdefault("trail", []).append(f"undo:{self.id}")
 
 
-@register
 class WriteFile(Step):
     """Append a line to a home file; undo puts back what was there."""
 
@@ -49,7 +47,6 @@ class WriteFile(Step):
         (ctx.home / self.params["file"]).write_text(record.data.get("before", self.params.get("original", "")))
 
 
-@register
 class ServiceStop(Step):
     kind = "test-stop"
 

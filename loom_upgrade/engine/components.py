@@ -1,0 +1,214 @@
+"""The engine's calls into the other areas (migrate, storage, backup, verify, home).
+
+Steps call these thin functions rather than the areas directly, so each area's signature
+is adapted in one place. Imports are lazy because several of these areas pull in
+SQLAlchemy and Alembic, which ``status`` and ``history`` do not need.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+# Home -------------------------------------------------------------------------------------
+
+
+def detect(home: Path) -> Any:
+    from loom_upgrade.home import detect_home
+
+    return detect_home(home)
+
+
+def db_url(home: Path) -> str:
+    """The home's database URL; it may hold a password, so it never leaves the process."""
+    return detect(home).db_url
+
+
+# Migrations of files ----------------------------------------------------------------------
+
+
+def edge_mapping(edge: Any) -> dict[str, Any]:
+    """A catalog ``Edge`` in the raw form ``loom_upgrade.migrate.apply_edge`` reads."""
+    return {
+        "from": str(edge.source),
+        "to": str(edge.target),
+        "config": list(edge.config),
+        "env": list(edge.env),
+        "canon": list(edge.canon),
+        "plugins": edge.plugins,
+    }
+
+
+def file_edges(catalog: Any, edge: Any) -> list[Any]:
+    """The edges whose file migrations a hop applies: along ``via`` for export/import."""
+    if not edge.via:
+        return [edge]
+    stops = [edge.source, *edge.via, edge.target]
+    chain = []
+    for source, target in zip(stops, stops[1:]):
+        chain.append(next(e for e in catalog.edges if e.source == source and e.target == target and not e.via))
+    return chain
+
+
+def apply_edge(home: Path, edge: Any, kind: str, *, dry_run: bool = False) -> Any:
+    from loom_upgrade.migrate import apply_edge as migrate_edge
+
+    return migrate_edge(home, edge_mapping(edge), dry_run=dry_run, only={kind})
+
+
+def report_diffs(report: Any) -> list[tuple[str, str]]:
+    """``(path, unified diff)`` for every file a migration report changed."""
+    return [(str(item.path), item.diff) for item in report.files if item.changed]
+
+
+# Database ---------------------------------------------------------------------------------
+
+
+def db_upgrade(url: str, revision: str, *, drop_stale_batch_tables: bool, progress: Any = None) -> Any:
+    from loom_migrations.runner import upgrade
+
+    return upgrade(url, revision, drop_stale_batch_tables=drop_stale_batch_tables, progress=progress)
+
+
+def sql_preview(url: str, from_revision: str, to_revision: str) -> str:
+    from loom_migrations.runner import sql_preview as preview
+
+    return preview(url, from_revision, to_revision)
+
+
+def current_revision(url: str) -> str | None:
+    from loom_migrations.runner import current_revision as revision
+
+    return revision(url)
+
+
+def write_release(url: str, release: str) -> None:
+    from loom_migrations.runner import write_release as write
+
+    write(url, release)
+
+
+def schema_fingerprint(url: str) -> dict:
+    from loom_migrations.fingerprint import schema_fingerprint as fingerprint
+
+    return fingerprint(url)
+
+
+def fingerprint_differences(expected: dict, actual: dict) -> list[str]:
+    from loom_migrations.fingerprint import differences
+
+    return differences(expected, actual)
+
+
+def reference_fingerprint(release: str, url: str) -> dict:
+    """The fingerprint a database of ``release`` must have, in the dialect of ``url``."""
+    from loom_migrations.fingerprint import reference_fingerprint as fingerprint
+
+    if dialect_of(url) != "postgresql":
+        return fingerprint(release, "sqlite")
+    # PostgreSQL references are built in a scratch database on the same server.
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = "loom_reference_" + uuid.uuid4().hex[:10]
+    server = sa.create_engine(sa.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        scratch = sa.make_url(url).set(database=name).render_as_string(hide_password=False)
+        return fingerprint(release, "postgresql", scratch_url=scratch)
+    finally:
+        with server.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        server.dispose()
+
+
+def dialect_of(url: str) -> str:
+    return "postgresql" if url.startswith("postgres") else "sqlite"
+
+
+def export_database(home: Path, output: Path) -> Path:
+    """Write the home's 0.2.0 database in the runtime's export format to ``output``."""
+    from loom_upgrade.db import export_home
+
+    return export_home(home, output)
+
+
+# Backups ----------------------------------------------------------------------------------
+
+
+def create_backup(home: Path, state_dir: Path, *, release: str, progress: Any = None) -> Any:
+    """Create and verify a backup of ``home``; raises ``BackupError`` when it does not verify."""
+    from loom_upgrade.backup import create_backup as create
+
+    state = detect(home)
+    return create(
+        home, state_dir=state_dir, db_url=state.db_url, release=release, db_revision=state.db_revision, progress=progress
+    )
+
+
+def verify_backup(backup: Any) -> Any:
+    from loom_upgrade.backup import verify_backup as verify
+
+    return verify(backup)
+
+
+def restore_backup(home: Path, state_dir: Path, backup_id: str) -> Any:
+    from loom_upgrade.backup import restore_backup as restore
+
+    info = resolve_backup(state_dir, backup_id)
+    return restore(info, home, db_url=restore_url(home))
+
+
+def restore_url(home: Path) -> str:
+    """The database URL to restore into, even when a half-migrated config cannot be read."""
+    try:
+        return db_url(home)
+    except Exception as exc:  # any detection failure: the SQLite default still applies
+        log.warning("cannot detect the database of %s (%s); restoring data/loom.db", home, exc)
+        return f"sqlite:///{home / 'data' / 'loom.db'}"
+
+
+def resolve_backup(state_dir: Path, reference: str) -> Any:
+    from loom_upgrade.backup import resolve_backup as resolve
+
+    return resolve(state_dir, reference)
+
+
+def rows_written_since(backup: Any, home: Path, rules: list[dict[str, Any]]) -> int:
+    from loom_upgrade.backup import rows_written_since as written
+
+    tables = written(backup, db_url(home), rules=rules, home=home)
+    return sum(table.new_rows + table.updated_rows for table in tables if table.changed)
+
+
+# Verification -----------------------------------------------------------------------------
+
+
+def snapshot_rows(home: Path) -> Any:
+    from loom_upgrade.verify import snapshot_rows as snapshot
+
+    return snapshot(db_url(home), home=home)
+
+
+def snapshot_from_dict(data: dict[str, Any]) -> Any:
+    from loom_upgrade.verify import RowSnapshot
+
+    return RowSnapshot.from_dict(data)
+
+
+def compare_rows(before: Any, after: Any, rules: list[dict[str, Any]]) -> list[Any]:
+    from loom_upgrade.verify import compare_rows as compare
+
+    return compare(before, after, rules)
+
+
+def smoke(target: Any, *, params: dict[str, Any]) -> Any:
+    from loom_upgrade.verify import smoke as run_smoke
+
+    return run_smoke(target, **params)

@@ -1,0 +1,60 @@
+"""The ``artifact-switch`` step: the code of the target release replaces the old one.
+
+The new release is installed beside the old one first, so the switch itself is two
+renames. Undo puts the old artifact back unchanged; it is never reinstalled.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from loom_upgrade.engine.context import RunContext
+from loom_upgrade.engine.journal import StepRecord
+from loom_upgrade.i18n import _
+from loom_upgrade.steps.base import Change, Step, register
+from loom_upgrade.targets.base import PreparedArtifact
+
+
+@register
+class ArtifactSwitchStep(Step):
+    kind = "artifact-switch"
+    mutates = True
+
+    def describe(self, ctx: RunContext) -> list[Change]:
+        if ctx.options.no_artifact:
+            return [Change("artifact", _("--no-artifact: the code is left to the operator."))]
+        return [Change("artifact", _("Install loom-narrative {version} into a new virtualenv and switch to it.").format(version=ctx.to_release))]
+
+    def run(self, ctx: RunContext) -> dict[str, Any]:
+        if ctx.options.no_artifact:
+            return {"summary": _("--no-artifact: the code is left to the operator."), "switched": False}
+        prepared = ctx.target.artifact_install(ctx.to_release, ctx.options.artifact_source)
+        ctx.remember(artifact_prepared=prepared.location)
+        ctx.crash_point("middle")
+        record = ctx.target.artifact_switch(prepared, previous_release=ctx.from_release)
+        ctx.remember(artifact_record=record)
+        return {
+            "summary": _("Switched the code to {version}.").format(version=ctx.to_release),
+            "switched": True,
+            "record": record,
+        }
+
+    def undo(self, ctx: RunContext, record: StepRecord) -> None:
+        switch = record.data.get("record") or ctx.values.get("artifact_record")
+        if switch is not None:
+            ctx.target.artifact_restore(switch)
+            return
+        # Interrupted before or during the switch: discard a prepared artifact, and put
+        # the old one back if the switch had already moved it.
+        prepared = ctx.values.get("artifact_prepared")
+        if prepared is not None:
+            fallback = {
+                "had_venv": True,
+                "previous": str(ctx.state_dir / f"venv.previous-{ctx.from_release}"),
+                "version": ctx.to_release,
+            }
+            if Path(fallback["previous"]).exists():
+                ctx.target.artifact_restore(fallback)
+            else:
+                ctx.target.artifact_discard(PreparedArtifact(ctx.to_release, prepared))

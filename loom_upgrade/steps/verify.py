@@ -1,0 +1,52 @@
+"""The ``verify`` step and the check after a rollback: integrity, rows, release recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loom_upgrade.engine import components
+from loom_upgrade.engine.context import RunContext
+from loom_upgrade.errors import MigrationError
+from loom_upgrade.i18n import _
+from loom_upgrade.steps.base import Change, Step, register
+from loom_upgrade.steps.verify_data import check_rows, hop_rules
+
+
+def check_release(ctx: RunContext, release: str) -> None:
+    state = components.detect(ctx.home)
+    expected_revision = ctx.release(release).db_revision
+    if state.release != release or state.db_revision != expected_revision:
+        raise MigrationError(
+            _("The home is at release {found} (revision {revision}), not {release} (revision {expected}).").format(
+                found=state.release, revision=state.db_revision, release=release, expected=expected_revision
+            )
+        )
+    if state.inconsistencies:
+        raise MigrationError(_("The home is inconsistent: {details}").format(details="; ".join(state.inconsistencies)))
+
+
+@register
+class VerifyStep(Step):
+    kind = "verify"
+
+    def describe(self, ctx: RunContext) -> list[Change]:
+        return [Change("check", _("Verify the release recorded, the database and every row."))]
+
+    def run(self, ctx: RunContext) -> dict[str, Any]:
+        check_release(ctx, ctx.to_release)
+        check_rows(ctx, hop_rules(ctx, len(ctx.hops)))
+        return {"summary": _("Verified at {release}.").format(release=ctx.to_release)}
+
+
+def verify_rolled_back(ctx: RunContext) -> None:
+    """Check that a rollback left the home at its starting release with every row, and the service as it was."""
+    check_release(ctx, ctx.from_release)
+    if ctx.values.get("backup_verified"):
+        check_rows(ctx, [])
+    was_running = bool(ctx.values.get("service_was_running"))
+    if ctx.target.service_status().running != was_running:
+        raise MigrationError(
+            _("The service should be {expected} after the rollback, but it is not.").format(
+                expected=_("running") if was_running else _("stopped")
+            )
+        )

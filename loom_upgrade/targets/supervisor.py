@@ -1,0 +1,183 @@
+"""The local target's built-in supervisor for ``loom serve``.
+
+There is no systemd on the machines this runs on, so the local target runs the service
+itself: detached in its own session, with ``<state>/service.pid``, ``<state>/service.log``
+and ``<state>/service.json`` (``{"host", "port", "executable"}``). Start waits until
+``/health`` answers; stop sends SIGTERM to the service's process group, then SIGKILL
+after a timeout.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+
+from loom_upgrade.errors import TargetError
+from loom_upgrade.i18n import _
+from loom_upgrade.state import StateFolder
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.05
+LOG_TAIL_LINES = 20
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    pid: int
+    host: str
+    port: int
+    executable: str
+
+
+def read_pid(state: StateFolder) -> int | None:
+    try:
+        return int(state.service_pid.read_text(encoding="utf-8").split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def is_alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def running_service(state: StateFolder) -> ServiceProcess | None:
+    """Return the supervised service when its pidfile names a live process."""
+    pid = read_pid(state)
+    if pid is None or not is_alive(pid):
+        return None
+    try:
+        address = json.loads(state.service_json.read_text(encoding="utf-8"))
+        return ServiceProcess(pid, address["host"], int(address["port"]), address.get("executable", ""))
+    except (OSError, ValueError, KeyError, TypeError):
+        return ServiceProcess(pid, "127.0.0.1", 0, "")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _log_tail(state: StateFolder) -> str:
+    try:
+        lines = state.service_log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join(lines[-LOG_TAIL_LINES:])
+
+
+def wait_for_health(base_url: str, *, timeout: float, pid: int | None = None) -> dict:
+    """Poll ``/health`` until it answers 200 and return its JSON; raise on timeout."""
+    deadline = time.monotonic() + timeout
+    last_error = ""
+    with httpx.Client(timeout=1.0) as client:
+        while time.monotonic() < deadline:
+            if pid is not None and not is_alive(pid):
+                raise TargetError(_("The LOOM service exited while starting."))
+            try:
+                response = client.get(base_url + "/health")
+                if response.status_code == 200:
+                    return response.json()
+                last_error = f"HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                last_error = type(exc).__name__
+            time.sleep(POLL_SECONDS)
+    raise TargetError(
+        _("The LOOM service did not answer {url}/health within {seconds} seconds ({reason}).").format(
+            url=base_url, seconds=int(timeout), reason=last_error
+        )
+    )
+
+
+def start(
+    home: Path, executable: str, *, host: str, port: int, timeout: float, env: dict[str, str] | None = None
+) -> ServiceProcess:
+    """Start ``loom serve`` detached and wait until its health URL answers."""
+    state = StateFolder.of(home)
+    state.ensure()
+    current = running_service(state)
+    if current is not None:
+        return current
+    argv = [executable, "serve", "--home", str(home), "--host", host, "--port", str(port)]
+    environment = dict(os.environ if env is None else env)
+    environment["LOOM_HOME"] = str(home)
+    log.info("starting %s", " ".join(argv))
+    with state.service_log.open("ab") as log_file, open(os.devnull, "rb") as devnull:
+        # A session of its own: the service survives loom-upgrade's exit, and stop can
+        # signal the whole process group (uvicorn may run workers).
+        process = subprocess.Popen(
+            argv,
+            cwd=home,
+            env=environment,
+            stdin=devnull,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _write_atomically(state.service_pid, f"{process.pid}\n")
+    _write_atomically(state.service_json, json.dumps({"host": host, "port": port, "executable": executable}))
+    try:
+        wait_for_health(f"http://{host}:{port}", timeout=timeout, pid=process.pid)
+    except TargetError as exc:
+        _terminate(process.pid, timeout=5.0)
+        raise TargetError(
+            exc.message + "\n" + _("Last lines of {log}:").format(log=state.service_log) + "\n" + _log_tail(state),
+            path=state.service_log,
+            fix=_("Read {log}, correct the cause and run the command again.").format(log=state.service_log),
+        ) from exc
+    log.info("service started with pid %s on %s:%s", process.pid, host, port)
+    return ServiceProcess(process.pid, host, port, executable)
+
+
+def stop(home: Path, *, timeout: float) -> bool:
+    """Stop the supervised service; return whether one was running."""
+    state = StateFolder.of(home)
+    pid = read_pid(state)
+    if pid is None or not is_alive(pid):
+        state.service_pid.unlink(missing_ok=True)
+        return False
+    _terminate(pid, timeout=timeout)
+    state.service_pid.unlink(missing_ok=True)
+    log.info("service with pid %s stopped", pid)
+    return True
+
+
+def _terminate(pid: int, *, timeout: float) -> None:
+    try:
+        process = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return
+    _signal_group(pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except psutil.TimeoutExpired:
+        log.warning("service pid %s ignored SIGTERM for %ss; sending SIGKILL", pid, timeout)
+        _signal_group(pid, signal.SIGKILL)
+        try:
+            process.wait(timeout=5.0)
+        except psutil.TimeoutExpired as exc:
+            raise TargetError(_("The LOOM service (pid {pid}) did not exit after SIGKILL.").format(pid=pid)) from exc
+    except psutil.NoSuchProcess:
+        pass
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    try:
+        os.killpg(os.getpgid(pid), signum)
+    except ProcessLookupError:
+        return
+    except PermissionError:
+        os.kill(pid, signum)
