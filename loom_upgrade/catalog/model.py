@@ -65,6 +65,18 @@ class Edge:
     def name(self) -> str:
         return f"{self.source} -> {self.target}"
 
+    def as_mapping(self) -> dict[str, Any]:
+        """The edge in the raw catalog form that ``loom_upgrade.migrate.apply_edge`` reads."""
+        return {
+            "from": str(self.source),
+            "to": str(self.target),
+            "path": self.path,
+            "config": [dict(op) for op in self.config],
+            "env": [dict(op) for op in self.env],
+            "canon": [dict(rule) for rule in self.canon],
+            "plugins": self.plugins,
+        }
+
 
 @dataclass
 class Catalog:
@@ -91,6 +103,17 @@ class Catalog:
 
     def edges_from(self, version: Version) -> list[Edge]:
         return [e for e in self.edges if e.source == version]
+
+    def file_edges(self, edge: Edge) -> list[Edge]:
+        """The in-place edges whose file migrations ``edge`` applies: itself, or for an
+        export/import edge the chain through its ``via`` releases."""
+        if not edge.via:
+            return [edge]
+        stops = [edge.source, *edge.via, edge.target]
+        return [
+            next(e for e in self.edges if e.source == older and e.target == newer and not e.via)
+            for older, newer in zip(stops, stops[1:])
+        ]
 
     @property
     def newest(self) -> Release:

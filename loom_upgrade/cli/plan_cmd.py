@@ -38,7 +38,7 @@ def _first_hop_diffs(plan: Plan) -> list[RenderableType]:
     except ImportError:
         return []
     try:
-        report = apply_edge(Path(plan.home), plan.hops[0].edge, dry_run=True)
+        report = apply_edge(Path(plan.home), plan.hops[0].edge.as_mapping(), dry_run=True, only={"config"})
     except LoomUpgradeError as exc:
         return [Text(_("The config migration of the first hop would fail: {message}").format(message=exc.message))]
     parts: list[RenderableType] = []

@@ -1,0 +1,48 @@
+"""loom-upgrade can write every file and folder an upgrade changes, and its state folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from loom_upgrade.home import database
+from loom_upgrade.i18n import _
+from loom_upgrade.preflight.base import CheckResult, PreflightContext
+
+NAME = "permissions"
+
+
+def _writable(path: Path) -> bool:
+    # os.access reports EROFS for read-only mounts even for root; statvfs catches a
+    # read-only bind mount whose access() answer is cached by the kernel as writable.
+    if not os.access(path, os.W_OK):
+        return False
+    return not os.statvfs(path).f_flag & os.ST_RDONLY
+
+
+def targets(context: PreflightContext) -> list[Path]:
+    home = context.home.home
+    paths = [home, home / "config", context.home.config_path, home / ".env", home / "canon", home / "plugins"]
+    sqlite_file = database.sqlite_path(context.home.db_url)
+    if sqlite_file is not None:
+        paths += [sqlite_file.parent, sqlite_file]
+    paths += list((home / "canon").rglob("*.md")) if (home / "canon").is_dir() else []
+    state = context.home.state_dir
+    paths.append(state if state.exists() else home)
+    return [p for p in dict.fromkeys(paths) if p.exists()]
+
+
+def check(context: PreflightContext) -> CheckResult:
+    checked = targets(context)
+    blocked = [path for path in checked if not _writable(path)]
+    measured = _("{blocked} of {count} not writable").format(blocked=len(blocked), count=len(checked))
+    if not blocked:
+        return CheckResult(NAME, True, measured, _("home files and state folder are writable"))
+    shown = ", ".join(str(p) for p in blocked[:5])
+    return CheckResult(
+        NAME,
+        False,
+        measured,
+        _("Not writable: {paths}.").format(paths=shown),
+        _("Make these paths writable by the user running loom-upgrade (or remount them read-write)."),
+    )
