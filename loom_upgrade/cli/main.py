@@ -84,7 +84,8 @@ def run() -> None:
 
     click_exceptions = click_module("exceptions")
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, click returns the code of a typer.Exit instead of raising it.
+        result = app(standalone_mode=False)
     except LoomUpgradeError as exc:
         report_error(exc)
         sys.exit(int(exc.exit_code))
@@ -107,7 +108,7 @@ def run() -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
-    sys.exit(0)
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":
