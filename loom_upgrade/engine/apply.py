@@ -82,7 +82,7 @@ def _fresh_run(request: ApplyRequest, home: Path, state: StateFolder, bus: Event
     from loom_upgrade.planner import ALREADY_AT_TARGET, check_fresh, load_plan, plan_upgrade
 
     catalog = load_catalog()
-    home_state = detect_home(home)
+    home_state = detect_home(home, catalog)
     if request.plan_file is not None:
         plan = load_plan(request.plan_file, home, catalog)
         if check_fresh(plan, home_state, catalog) == ALREADY_AT_TARGET:
@@ -119,6 +119,7 @@ def _fresh_run(request: ApplyRequest, home: Path, state: StateFolder, bus: Event
         hops=hops,
         options=request.options,
         catalog=catalog,
+        plan=plan,
     )
     if request.options.dry_run:
         return _dry_run(ctx, steps)
@@ -225,12 +226,14 @@ def _finish(ctx: RunContext, outcome: RunOutcome, *, requested: bool = False) ->
     result = ApplyResult(outcome.outcome, ctx.from_release, ctx.to_release, outcome)
     if outcome.outcome == journal.OUTCOME_DONE:
         return result
+    if outcome.outcome == journal.OUTCOME_PREFLIGHT_FAILED and outcome.cause is not None:
+        raise outcome.cause
     if outcome.outcome == journal.OUTCOME_ROLLED_BACK:
         if requested:
             return result
         raise RolledBackError(
             _("The upgrade failed at {step}: {reason}. The home was restored and verified at {release}.").format(
-                step=outcome.failed_step, reason=outcome.error, release=ctx.from_release
+                step=outcome.failed_step, reason=(outcome.error or "").rstrip("."), release=ctx.from_release
             ),
             path=outcome.journal_path,
             fix=_("Correct the cause and run loom-upgrade apply again."),

@@ -208,7 +208,29 @@ def compare_rows(before: Any, after: Any, rules: list[dict[str, Any]]) -> list[A
     return compare(before, after, rules)
 
 
-def smoke(target: Any, *, params: dict[str, Any]) -> Any:
+def smoke(ctx: Any, *, params: dict[str, Any]) -> Any:
+    """Smoke-test the running service against the latency baseline taken before the stop."""
+    from loom_upgrade.verify import SmokeSettings
     from loom_upgrade.verify import smoke as run_smoke
+    from loom_upgrade.verify.latency import LatencyStats
 
-    return run_smoke(target, **params)
+    known = set(SmokeSettings.__dataclass_fields__)
+    settings = SmokeSettings(**{name: value for name, value in params.items() if name in known})
+    baseline = ctx.values.get("latency_baseline")
+    return run_smoke(
+        ctx.target.health_url(),
+        loom=ctx.target.loom_command(),
+        home=ctx.home,
+        expected_release=ctx.to_release,
+        expected_revision=ctx.release(ctx.to_release).db_revision,
+        baseline=LatencyStats.from_dict(baseline) if baseline else None,
+        db_url=db_url(ctx.home),
+        settings=settings,
+    )
+
+
+def latency_baseline(base_url: str, params: dict[str, Any]) -> dict[str, Any]:
+    from loom_upgrade.verify.latency import probe_latency
+
+    requests = int(params.get("probe_requests", 40))
+    return probe_latency(base_url, requests=requests, max_seconds=10.0).to_dict()

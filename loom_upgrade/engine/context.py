@@ -58,6 +58,8 @@ class RunContext:
     # Set once the backup has been restored during this process's rollback, so that the
     # steps sharing that restore run it once.
     restored: bool = False
+    # The planner's ``Plan`` for preflight; None when resuming from a journal.
+    plan: Any = None
 
     def edge_of(self, hop: Hop) -> Any:
         """Return the catalog edge a hop follows."""

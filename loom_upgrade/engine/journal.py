@@ -28,6 +28,7 @@ UNDONE = "undone"
 OUTCOME_DONE = "done"
 OUTCOME_ROLLED_BACK = "rolled-back"
 OUTCOME_ROLLBACK_FAILED = "rollback-failed"
+OUTCOME_PREFLIGHT_FAILED = "preflight-failed"
 OUTCOME_NOTHING_TO_DO = "nothing-to-do"
 OUTCOME_DRY_RUN = "dry-run"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from loom_upgrade.engine import events, journal
 from loom_upgrade.engine.context import RunContext
 from loom_upgrade.engine.journal import RunState, StepRecord
-from loom_upgrade.errors import LoomUpgradeError, PlaybookError, UsageError
+from loom_upgrade.errors import LoomUpgradeError, PlaybookError, PreflightError, UsageError
 from loom_upgrade.i18n import _
 from loom_upgrade.steps.base import Step, StepFailed
 
@@ -39,6 +39,8 @@ class RunOutcome:
     error: str | None = None
     rollback_error: str | None = None
     duration: float = 0.0
+    # A failure that has its own exit code (preflight: 3) once the rollback is done.
+    cause: LoomUpgradeError | None = None
 
 
 def check_backup_first(steps: list[Step]) -> None:
@@ -194,7 +196,11 @@ class Engine:
                 log.debug("step %s traceback:\n%s", step.id, traceback.format_exc())
                 self._journal_step(step, journal.FAILED, error=message)
                 self.ctx.emit(events.STEP_FAILED, message, step_kind=step.kind)
-                return self._rollback(step.id, message)
+                outcome = self._rollback(step.id, message)
+                if isinstance(exc, PreflightError) and outcome.outcome == journal.OUTCOME_ROLLED_BACK:
+                    outcome.outcome = journal.OUTCOME_PREFLIGHT_FAILED
+                    outcome.cause = exc
+                return outcome
         return RunOutcome(self.ctx.run_id, journal.OUTCOME_DONE, self.ctx.journal.path)
 
     def _run_one(self, step: Step) -> None:
@@ -307,5 +313,7 @@ class Engine:
 def _describe_error(exc: BaseException) -> str:
     if isinstance(exc, LoomUpgradeError):
         return exc.message
+    if isinstance(exc, StepFailed):
+        return str(exc)
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

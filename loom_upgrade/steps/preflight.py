@@ -17,16 +17,20 @@ class PreflightStep(Step):
         return [Change("check", _("Run the preflight checks."))]
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
-        from loom_upgrade.preflight import run_preflight
+        from loom_upgrade.home import detect_home
+        from loom_upgrade.preflight import raise_for_failures, run_preflight
 
-        # run_preflight raises PreflightError (exit 3) when a check fails; nothing has
-        # changed at this point, so the engine's rollback has nothing to undo.
         report = run_preflight(
-            ctx.home,
-            to_release=ctx.to_release,
-            skip=set(ctx.options.skip_checks),
+            detect_home(ctx.home, ctx.catalog),
+            ctx.plan,
+            overrides=set(ctx.options.skip_checks),
+            catalog=ctx.catalog,
             drop_stale_batch_tables=ctx.options.drop_stale_batch_tables,
-            hops=ctx.hops,
+            artifact_source=None if ctx.options.no_artifact else ctx.options.artifact_source,
         )
-        checks = getattr(report, "checks", None) or []
-        return {"summary": _("{count} checks passed.").format(count=len(checks)), "checks": len(checks)}
+        # PreflightError (exit 3): the engine stops with nothing changed.
+        raise_for_failures(report)
+        return {
+            "summary": _("{count} checks passed.").format(count=len(report.checks)),
+            "overridden": [check.name for check in report.checks if check.overridden],
+        }

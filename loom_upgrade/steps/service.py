@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from loom_upgrade.engine import components
 from loom_upgrade.engine.context import RunContext
 from loom_upgrade.engine.journal import StepRecord
 from loom_upgrade.i18n import _
@@ -28,6 +29,9 @@ class StopStep(Step):
             ctx.remember(service_was_running=status.running, service_version_before=status.version)
         if not status.running:
             return {"summary": _("The service was not running.")}
+        if "latency_baseline" not in ctx.values:
+            # The smoke test compares the new release's latency with this baseline.
+            ctx.remember(latency_baseline=components.latency_baseline(ctx.target.health_url(), self.params))
         ctx.crash_point("middle")
         ctx.target.stop_service()
         return {"summary": _("Stopped the service (pid {pid}).").format(pid=status.pid), "pid": status.pid}

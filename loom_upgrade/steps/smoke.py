@@ -36,14 +36,11 @@ class SmokeStep(Step):
         reason = self._skip_reason(ctx)
         if reason is not None:
             return {"summary": reason, "skipped": True}
-        result = components.smoke(ctx.target, params=self.params)
-        if not getattr(result, "ok", False):
+        result = components.smoke(ctx, params=self.params)
+        if not result.passed:
+            reasons = "; ".join(f"{check.name}: {check.detail}" for check in result.failed)
             raise MigrationError(
-                _("The smoke test failed: {reason}").format(reason=getattr(result, "reason", result)),
+                _("The smoke test failed: {reason}").format(reason=reasons),
                 fix=_("The previous release is restored automatically."),
             )
-        return {"summary": _("Smoke test passed."), "result": _plain(result)}
-
-
-def _plain(result: Any) -> Any:
-    return result.to_dict() if hasattr(result, "to_dict") else str(result)
+        return {"summary": _("Smoke test passed."), "result": result.to_dict()}

@@ -106,6 +106,10 @@ class Target(abc.ABC):
     def health_url(self) -> str:
         """Return the base URL (scheme, host, port) where the service answers HTTP."""
 
+    def loom_command(self) -> str:
+        """Return the ``loom`` executable the service runs, for commands run on this host."""
+        raise NotImplementedError(f"The {self.kind} target cannot run loom commands from this host.")
+
     # Artifact --------------------------------------------------------------------------
 
     def artifact_version(self) -> str | None:

@@ -67,6 +67,9 @@ class FakeTarget(Target):
     def health_url(self) -> str:
         return "http://127.0.0.1:1"
 
+    def loom_command(self) -> str:
+        return "loom"
+
     def artifact_version(self) -> str | None:
         return self.version
 

@@ -59,13 +59,7 @@ class LocalTarget(Target):
     def run(self, argv: list[str], *, env: dict[str, str] | None = None, timeout: float | None = None) -> CommandResult:
         """Run ``argv`` in the home; a leading ``loom`` runs the home's own ``loom``."""
         if argv and argv[0] == "loom":
-            executable = venvs.loom_executable(self.venv if self.venv.exists() else None)
-            if executable is None:
-                raise TargetError(
-                    _("No loom command found: the home has no venv/bin/loom and none is on PATH."),
-                    fix=_("Install LOOM into {venv} or put loom on PATH.").format(venv=self.venv),
-                )
-            argv = [executable, *argv[1:]]
+            argv = [self.loom_command(), *argv[1:]]
         environment = dict(os.environ)
         environment["LOOM_HOME"] = str(self.home)
         environment.update(env or {})
@@ -121,16 +115,20 @@ class LocalTarget(Target):
         return ServiceStatus(running=True, pid=running.pid, version=version)
 
     def start_service(self, *, timeout: float | None = None) -> ServiceStatus:
-        executable = venvs.loom_executable(self.venv if self.venv.exists() else None)
-        if executable is None:
-            raise TargetError(
-                _("Cannot start LOOM: the home has no venv/bin/loom and no loom is on PATH."),
-                fix=_("Install LOOM into {venv} or put loom on PATH.").format(venv=self.venv),
-            )
+        executable = self.loom_command()
         supervisor.start(
             self.home, executable, host=SERVICE_HOST, port=self.port(), timeout=timeout or self.start_timeout
         )
         return self.service_status()
+
+    def loom_command(self) -> str:
+        executable = venvs.loom_executable(self.venv if self.venv.exists() else None)
+        if executable is None:
+            raise TargetError(
+                _("No loom command found: the home has no venv/bin/loom and none is on PATH."),
+                fix=_("Install LOOM into {venv} or put loom on PATH.").format(venv=self.venv),
+            )
+        return executable
 
     def stop_service(self, *, timeout: float = 30.0) -> None:
         supervisor.stop(self.home, timeout=timeout)
