@@ -9,7 +9,7 @@ import typer
 
 from loom_upgrade.catalog import load_catalog
 from loom_upgrade.cli.output import OutputFormat, print_json, stdout_console
-from loom_upgrade.errors import ExitCode
+from loom_upgrade.errors import CatalogError, ExitCode, UsageError
 from loom_upgrade.home import detect_home, locate_home
 from loom_upgrade.i18n import _
 from loom_upgrade.planner import plan_upgrade
@@ -36,7 +36,13 @@ def preflight(
         os.environ["LOOM_UPGRADE_OUTPUT"] = output.value
     catalog = load_catalog(catalog_path)
     state = detect_home(locate_home(home, required=True), catalog)
-    plan = plan_upgrade(catalog, from_spec=None, to_spec=to_spec, home=state, path_mode=path_mode)
+    plan, plan_error = None, None
+    try:
+        plan = plan_upgrade(catalog, from_spec=None, to_spec=to_spec, home=state, path_mode=path_mode)
+    except (UsageError, CatalogError) as exc:
+        if state.release is not None:
+            raise  # a bad --to or --path is a usage error, not a failed check
+        plan_error = exc.message
     report = run_preflight(
         state,
         plan,
@@ -44,6 +50,7 @@ def preflight(
         catalog=catalog,
         backup_dir=backup_dir,
         drop_stale_batch_tables=drop_stale_batch_tables,
+        plan_error=plan_error,
     )
     document = report.to_dict()
     exit_code = ExitCode.OK if report.passed else ExitCode.PREFLIGHT

@@ -56,22 +56,25 @@ def venv_release(home: Path) -> str | None:
     return match.group(1) if result.returncode == 0 and match else None
 
 
-def _read_database(url: str, with_tables: bool) -> tuple[str | None, str | None, dict[str, TableStats]]:
+def _read_database(
+    url: str, with_tables: bool
+) -> tuple[str | None, str | None, dict[str, TableStats], str | None]:
+    """Return (release, revision, table stats, error); an unreadable database gives an
+    error text instead of raising, so that preflight can report it as a failed check."""
     path = database.sqlite_path(url)
     if path is not None and not path.is_file():
-        return None, None, {}
+        return None, None, {}, None
     try:
         with database.connected(url) as connection:
             release, revision = database.read_markers(connection)
             tables = database.table_stats(connection) if with_tables else {}
-            return release, revision, tables
+            return release, revision, tables, None
     except SQLAlchemyError as exc:
-        raise UsageError(
-            _("The database {url} cannot be read: {reason}.").format(
-                url=database.redact(url), reason=type(exc).__name__
-            ),
-            fix=_("Check that the database is reachable and intact, or restore it from a backup."),
-        ) from exc
+        log.warning("cannot read the database %s: %s", database.redact(url), type(exc).__name__)
+        reason = str(exc.orig) if getattr(exc, "orig", None) is not None and path is not None else type(exc).__name__
+        return None, None, {}, _("The database {url} cannot be read: {reason}.").format(
+            url=database.redact(url), reason=reason
+        )
 
 
 def _pick_release(catalog: Catalog, sources: dict[str, str | None], revision: str | None, fmt: str | None) -> str | None:
@@ -140,7 +143,7 @@ def detect_home(
     env = read_env(home / ".env")
 
     url = database.database_url(home, config, env)
-    db_release, revision, tables = _read_database(url, with_tables)
+    db_release, revision, tables, db_error = _read_database(url, with_tables)
     fmt = config_format(config)
     sources = {"database": db_release, "venv": venv_release(home) if probe_venv else None, "config_format": fmt}
     release = _pick_release(catalog, sources, revision, fmt)
@@ -164,7 +167,8 @@ def detect_home(
         tables=tables,
         db_bytes=database.database_bytes(url, tables),
         files_bytes=_files_bytes(home),
-        inconsistencies=tuple(_inconsistencies(catalog, release, sources, revision, fmt)),
+        db_error=db_error,
+        inconsistencies=tuple(([db_error] if db_error else []) + _inconsistencies(catalog, release, sources, revision, fmt)),
     )
     log.info("home %s: release %s, revision %s, database %s", home, release, revision, state.db_url_redacted)
     return state

@@ -52,6 +52,7 @@ class HomeState:
     tables: dict[str, TableStats] = field(default_factory=dict)
     db_bytes: int = 0
     files_bytes: int = 0
+    db_error: str | None = None  # why the database could not be read, when it could not
     inconsistencies: tuple[str, ...] = ()
 
     @property

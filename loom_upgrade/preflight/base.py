@@ -37,7 +37,8 @@ class PreflightContext:
     home: HomeState
     plan: Plan | None
     catalog: Catalog
-    backup_dir: Path
+    plan_error: str | None = None  # why no plan could be made, when ``plan`` is None
+    backup_dir: Path = Path(".")
     drop_stale_batch_tables: bool = False
     artifact_source: Any = None  # loom_upgrade.targets.base.ArtifactSource when an artifact switch is planned
     limits: dict[str, Any] = field(default_factory=dict)  # overrides of the checks' thresholds

@@ -70,6 +70,11 @@ def _artifact_problem(context: PreflightContext) -> str | None:
 
 def check(context: PreflightContext) -> CheckResult:
     plan = context.plan
+    if plan is None and context.plan_error is not None:
+        return CheckResult(
+            NAME, False, _("no plan"), _("No upgrade plan could be made: {reason}").format(reason=context.plan_error),
+            _("Fix the problem above, then rerun preflight."),
+        )
     if plan is None or not plan.hops:
         return CheckResult(NAME, True, _("no hops"), _("nothing to migrate"))
     measured = _("{count} hop(s)").format(count=len(plan.hops))

@@ -10,6 +10,7 @@ from loom_upgrade.i18n import _
 from loom_upgrade.preflight.base import CheckResult, PreflightContext
 
 NAME = "permissions"
+_SHOWN = 5  # paths named in the detail; the count covers the rest
 
 
 def _writable(path: Path) -> bool:
@@ -38,7 +39,11 @@ def check(context: PreflightContext) -> CheckResult:
     measured = _("{blocked} of {count} not writable").format(blocked=len(blocked), count=len(checked))
     if not blocked:
         return CheckResult(NAME, True, measured, _("home files and state folder are writable"))
-    shown = ", ".join(str(p) for p in blocked[:5])
+    home = context.home.home
+    names = [str(p.relative_to(home)) if p != home and p.is_relative_to(home) else str(p) for p in blocked]
+    shown = ", ".join(names[:_SHOWN])
+    if len(names) > _SHOWN:
+        shown = _("{paths} and {count} more").format(paths=shown, count=len(names) - _SHOWN)
     return CheckResult(
         NAME,
         False,

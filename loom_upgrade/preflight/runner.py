@@ -75,16 +75,20 @@ def run_preflight(
     drop_stale_batch_tables: bool = False,
     artifact_source: Any = None,
     limits: dict[str, Any] | None = None,
+    plan_error: str | None = None,
 ) -> PreflightReport:
     """Run every check against ``home_state`` and ``plan``; changes nothing.
 
     A failing check counts as passed only when its name is in ``overrides``. ``limits``
     replaces thresholds (``min_memory_bytes``, ``min_python``, ``requirements``).
+    ``plan_error`` says why no plan could be made when ``plan`` is None; the
+    path-validation check then fails with it.
     """
     _validate_overrides(set(overrides))
     context = PreflightContext(
         home=home_state,
         plan=plan,
+        plan_error=plan_error,
         catalog=catalog or load_catalog(),
         backup_dir=backup_dir or StateFolder.of(home_state.home).backups_dir,
         drop_stale_batch_tables=drop_stale_batch_tables,

@@ -1,0 +1,234 @@
+import http.server
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+
+import pytest
+from packaging.requirements import Requirement
+
+from loom_upgrade.errors import PreflightError, UsageError
+from loom_upgrade.home import detect_home
+from loom_upgrade.planner import plan_upgrade
+from loom_upgrade.preflight import CHECK_NAMES, raise_for_failures, run_preflight
+from tests.planning.mounts import read_only, small_tmpfs
+
+
+def _preflight(catalog, home, to="1.1", **kwargs):
+    state = detect_home(home, catalog, probe_venv=False)
+    plan = plan_upgrade(catalog, from_spec=None, to_spec=to, home=state)
+    return run_preflight(state, plan, catalog=catalog, **kwargs)
+
+
+def _result(report, name):
+    return next(check for check in report.checks if check.name == name)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _write_service(home, pid, port):
+    state = home / ".loom-upgrade"
+    state.mkdir(exist_ok=True)
+    (state / "service.pid").write_text(f"{pid}\n")
+    (state / "service.json").write_text(json.dumps({"host": "127.0.0.1", "port": port}))
+
+
+def test_preflight_passes_on_healthy_home(catalog, make_test_home):
+    report = _preflight(catalog, make_test_home("0.9.3"))
+    assert [check.name for check in report.checks] == list(CHECK_NAMES)
+    assert report.failed == []
+    assert report.passed
+    assert _result(report, "path-validation").measured == "4 hop(s)"
+
+
+def test_disk_space_fails_on_small_tmpfs(catalog, make_test_home, tmp_path):
+    home = make_test_home("0.9.3")
+    with small_tmpfs(tmp_path / "backups", "4m") as folder:
+        report = _preflight(catalog, home, backup_dir=folder)
+        check = _result(report, "disk-space")
+    assert not check.passed
+    assert check.measured.endswith(f"free in {folder}")
+    assert check.detail == "needs 16.0 MiB (estimated backup plus headroom)"
+    assert check.fix.startswith("Free at least ")
+    assert report.failed == ["disk-space"]
+
+
+def test_memory_fails_below_requirement(catalog, make_test_home):
+    import psutil
+
+    above_available = psutil.virtual_memory().available * 4
+    report = _preflight(catalog, make_test_home("0.9.3"), limits={"min_memory_bytes": above_available})
+    check = _result(report, "memory")
+    assert not check.passed
+    assert check.measured.endswith("available")
+
+
+def test_python_version_fails_below_minimum(catalog, make_test_home):
+    report = _preflight(catalog, make_test_home("0.9.3"), limits={"min_python": (sys.version_info.major + 1, 0)})
+    check = _result(report, "python-version")
+    assert not check.passed
+    assert check.measured == ".".join(map(str, sys.version_info[:3]))
+
+
+def test_dependencies_fail_on_unsatisfied_version(catalog, make_test_home):
+    requirements = [Requirement("packaging>=999"), Requirement("no-such-package-loom>=1")]
+    report = _preflight(catalog, make_test_home("0.9.3"), limits={"requirements": requirements})
+    check = _result(report, "dependencies")
+    assert not check.passed
+    assert check.measured == "0 of 2 satisfied"
+    assert "packaging" in check.detail and "does not satisfy >=999" in check.detail
+    assert "no-such-package-loom is not installed" in check.detail
+
+
+def test_db_integrity_fails_on_corrupt_file(catalog, make_test_home):
+    home = make_test_home("0.9.3", turns=2000)
+    database = home / "data" / "loom.db"
+    with database.open("r+b") as handle:
+        handle.seek(4096 * 10 + 100)
+        handle.write(b"\xff" * 600)
+    before = database.read_bytes()
+    report = _preflight(catalog, home)
+    check = _result(report, "db-integrity")
+    assert not check.passed
+    assert "malformed" in check.detail or "invalid page number" in check.detail
+    assert check.fix == "Restore the database from the last verified backup with loom-upgrade rollback --backup ID."
+    assert database.read_bytes() == before
+
+
+def test_stale_batch_table_fails_and_names_revision(catalog, make_test_home):
+    home = make_test_home("0.9.3")
+    database = home / "data" / "loom.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE _alembic_tmp_turns (id INTEGER PRIMARY KEY, body TEXT)")
+    connection.close()
+    before = database.read_bytes()
+    report = _preflight(catalog, home)
+    check = _result(report, "stale-batch-tables")
+    assert not check.passed
+    assert check.detail == (
+        "Leftover table(s) _alembic_tmp_turns from an interrupted migration; the database is at revision 0093."
+    )
+    assert check.fix == (
+        "Either restore the last backup with loom-upgrade rollback --backup ID, or check that turns "
+        "hold every row and rerun with --drop-stale-batch-tables."
+    )
+    assert database.read_bytes() == before
+    accepted = _preflight(catalog, home, drop_stale_batch_tables=True)
+    assert _result(accepted, "stale-batch-tables").passed
+
+
+def test_release_consistency_fails_on_revision_mismatch(catalog, make_test_home):
+    home = make_test_home("0.9.3")
+    with sqlite3.connect(home / "data" / "loom.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0091'")
+    connection.close()
+    check = _result(_preflight(catalog, home), "release-consistency")
+    assert not check.passed
+    assert check.measured == "release 0.9.3, DB revision 0091"
+    assert check.detail == "Release 0.9.3 serves database revision 0093, but the database is at 0091."
+
+
+def test_release_consistency_fails_on_config_format(catalog, make_test_home):
+    home = make_test_home("0.9.3")
+    config = home / "config" / "default_config.yaml"
+    config.write_text(config.read_text().replace("engine:", "interpreter:"), encoding="utf-8")
+    check = _result(_preflight(catalog, home), "release-consistency")
+    assert not check.passed
+    assert check.detail == (
+        "The config has the format of config/0.10.0.json, but release 0.9.3 uses config/0.9.2.json."
+    )
+
+
+def test_service_health_fails_on_dead_service(catalog, make_test_home):
+    home = make_test_home("0.9.3")
+    # A live process that does not serve HTTP: the service hangs or crashed its listener.
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _write_service(home, process.pid, _free_port())
+        check = _result(_preflight(catalog, home), "service-health")
+    finally:
+        process.kill()
+        process.wait()
+    assert not check.passed
+    assert check.measured == "no answer"
+    assert check.detail.endswith("/health did not answer: ConnectError.")
+    assert str(process.pid) in check.fix
+
+
+def test_service_health_passes_when_health_answers(catalog, make_test_home):
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the name http.server dispatches to
+            self.send_response(200 if self.path == "/health" else 404)
+            self.end_headers()
+            self.wfile.write(b'{"status": "ok"}')
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        home = make_test_home("0.9.3")
+        _write_service(home, os.getpid(), server.server_address[1])
+        check = _result(_preflight(catalog, home), "service-health")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert check.passed
+    assert check.measured == "HTTP 200"
+
+
+def test_permissions_fail_on_read_only_home(catalog, make_test_home):
+    home = make_test_home("0.9.3")
+    (home / ".loom-upgrade").mkdir()
+    with read_only(home):
+        check = _result(_preflight(catalog, home), "permissions")
+    assert not check.passed
+    assert check.measured == "9 of 9 not writable"
+    assert check.detail == f"Not writable: {home}, config, config/default_config.yaml, .env, canon and 4 more."
+
+
+def test_path_validation_fails_on_broken_hop(catalog, make_test_home):
+    home = make_test_home("0.9.3")
+    config = home / "config" / "default_config.yaml"
+    # 0.9.3 -> 0.10.0 renames engine to interpreter; an existing interpreter section blocks it.
+    config.write_text(config.read_text() + "interpreter:\n  mode: basic\n", encoding="utf-8")
+    before = config.read_bytes()
+    report = _preflight(catalog, home, to="0.10", overrides={"release-consistency"})
+    check = _result(report, "path-validation")
+    assert not check.passed
+    assert check.detail == (
+        "A file migration would fail: hop 1 (0.9.3 -> 0.10.0): default_config.yaml: both engine and "
+        "interpreter are set, so engine cannot take the new name."
+    )
+    assert config.read_bytes() == before
+
+
+def test_override_needs_check_name(catalog, make_test_home):
+    home = make_test_home("0.9.3")
+    with pytest.raises(UsageError) as caught:
+        _preflight(catalog, home, overrides={"disk"})
+    assert caught.value.message == "--skip-check disk names no preflight check."
+
+
+def test_override_accepts_named_failure(catalog, make_test_home):
+    home = make_test_home("0.9.3")
+    with sqlite3.connect(home / "data" / "loom.db") as connection:
+        connection.execute("CREATE TABLE _alembic_tmp_turns (id INTEGER PRIMARY KEY)")
+    connection.close()
+    failing = _preflight(catalog, home)
+    with pytest.raises(PreflightError) as caught:
+        raise_for_failures(failing)
+    assert caught.value.message == "Preflight failed: stale-batch-tables."
+    assert caught.value.exit_code == 3
+    overridden = _preflight(catalog, home, overrides={"stale-batch-tables"})
+    assert overridden.passed
+    assert overridden.overridden == ["stale-batch-tables"]
