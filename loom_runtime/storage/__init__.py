@@ -1,0 +1,1 @@
+"""Storage: the SQLAlchemy models of the head schema, engines, fact search, export and import."""

@@ -1,0 +1,281 @@
+"""Import of a LOOM export document into a fresh database, streamed with ijson.
+
+The target must be empty (a database just made by ``loom init``): its own loom_meta
+release is kept, everything else comes from the document. A document from the target's
+own revision is loaded as is. A document from an older release is loaded when the
+catalog has an ``export-import`` edge from that release (0.2.0 -> 1.0.0): the edge's row
+rules rename tables and columns, drop the declared columns and fill added ones.
+
+Everything runs in one transaction; a malformed document, a count that does not match
+``row_counts`` or a broken foreign key rolls it all back.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ijson
+import sqlalchemy as sa
+
+from loom_migrations import catalog_lookup
+from loom_migrations.dbutil import current_revision_on, data_tables, migration_engine, require_existing
+from loom_migrations.errors import ExportFormatError
+from loom_migrations.export_format import FORMAT_NAME, FORMAT_VERSION, SKIPPED_META_KEYS, SKIPPED_TABLES, decode_value
+from loom_migrations.exporter import ExchangeProgress, ExchangeSummary
+from loom_migrations.fingerprint import normalise_type
+
+log = logging.getLogger(__name__)
+
+INSERT_ROWS = 2_000
+
+
+@dataclass
+class TableRule:
+    """How one exported table lands in the target: name, renamed, dropped and added columns."""
+
+    target: str
+    rename: dict[str, str] = field(default_factory=dict)
+    drop: set[str] = field(default_factory=set)
+    add: dict[str, object] = field(default_factory=dict)
+
+
+def import_database(url: str, input_path: str | Path, *, progress: ExchangeProgress | None = None) -> ExchangeSummary:
+    """Load the export at ``input_path`` into the empty database at ``url``."""
+    require_existing(url)
+    input_path = Path(input_path)
+    engine = migration_engine(url)
+    try:
+        with engine.connect() as connection, input_path.open("rb") as handle:
+            connection.begin()
+            try:
+                summary = _Loader(connection, input_path, progress).run(handle)
+                _check_foreign_keys(connection, input_path)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+            if connection.dialect.name == "sqlite":
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    finally:
+        engine.dispose()
+    log.info("imported %s rows in %s tables from %s", sum(summary.rows.values()), len(summary.rows), input_path)
+    return summary
+
+
+class _Loader:
+    """Walks the ijson event stream and inserts rows table by table."""
+
+    def __init__(self, connection, path: Path, progress) -> None:
+        self.connection = connection
+        self.path = path
+        self.progress = progress
+        self.header: dict = {}
+        self.rules: dict[str, TableRule] = {}
+        self.metadata = sa.MetaData()
+        self.summary = ExchangeSummary(path=path, release=None, revision=None)
+
+    def fail(self, problem: str, fix: str = "Export the database again with `loom export` and retry.") -> None:
+        raise ExportFormatError(str(self.path), problem, fix)
+
+    def run(self, handle) -> ExchangeSummary:
+        table = None
+        row: list | None = None
+        counts_seen = None
+        try:
+            for prefix, event, value in ijson.parse(handle, use_float=True):
+                if row is not None:
+                    if prefix == "tables.item.rows.item.item":
+                        row.append(value)
+                        continue
+                    if event == "end_array" and prefix == "tables.item.rows.item":
+                        table.add(row)
+                        row = None
+                        continue
+                    self.fail("a row contains a nested object or array, which the format does not allow.")
+                if prefix == "tables.item.rows.item" and event == "start_array":
+                    row = []
+                elif prefix == "tables.item" and event == "start_map":
+                    table = None
+                    table_info: dict = {"columns": []}
+                elif prefix == "tables.item.name" and event == "string":
+                    table_info["name"] = value
+                elif prefix == "tables.item.columns.item.name":
+                    table_info["columns"].append({"name": value})
+                elif prefix == "tables.item.columns.item.type":
+                    table_info["columns"][-1]["type"] = value
+                elif prefix == "tables.item.rows" and event == "start_array":
+                    table = self.open_table(table_info)
+                elif prefix == "tables.item" and event == "end_map":
+                    if table is not None:
+                        self.summary.rows[table.name] = table.finish()
+                elif prefix == "tables" and event == "start_array":
+                    self.check_header()
+                elif prefix.count(".") == 0 and prefix and event in ("string", "number", "null", "boolean"):
+                    self.header[prefix] = value
+                elif prefix == "row_counts" and event == "start_map":
+                    counts_seen = {}
+                elif prefix.startswith("row_counts.") and event == "number":
+                    counts_seen[prefix.split(".", 1)[1]] = value
+        except ijson.JSONError as exc:
+            self.fail(f"the file is not valid JSON or is truncated ({exc}).")
+        if counts_seen is None:
+            self.fail("the file ends before row_counts; it is truncated.")
+        for name, expected in counts_seen.items():
+            if self.summary.rows.get(name, 0) != expected and name in self.summary.rows:
+                self.fail(f"table {name} has {self.summary.rows[name]} rows but row_counts says {expected}.")
+        return self.summary
+
+    def check_header(self) -> None:
+        if self.header.get("format") != FORMAT_NAME:
+            self.fail(f"this is not a LOOM export (format is {self.header.get('format')!r}, expected {FORMAT_NAME!r}).",
+                      "Pass a file written by `loom export` or loom-upgrade.")
+        if self.header.get("format_version") != FORMAT_VERSION:
+            self.fail(f"format_version {self.header.get('format_version')} is not supported (expected {FORMAT_VERSION}).",
+                      "Import it with the LOOM release that wrote it.")
+        self.summary.release = self.header.get("release")
+        self.summary.revision = self.header.get("revision")
+        self.rules = _rules_for(self.connection, self.summary, self.path)
+        _require_empty(self.connection, self.path)
+        names = data_tables(self.connection)
+        self.metadata.reflect(self.connection, only=names)
+
+    def open_table(self, info: dict) -> "_TableWriter":
+        if "name" not in info or any("type" not in column for column in info["columns"]):
+            self.fail("a table entry lacks its name or a column type before its rows.")
+        rule = self.rules.get(info["name"], TableRule(target=info["name"]))
+        if info["name"] in SKIPPED_TABLES:
+            rule = TableRule(target="")
+        target = self.metadata.tables.get(rule.target)
+        if rule.target and target is None:
+            self.fail(f"table {info['name']} has no counterpart in the target database.",
+                      "Import into a database at the export's release, or one the catalog can map it to.")
+        return _TableWriter(self, info, rule, target)
+
+
+class _TableWriter:
+    def __init__(self, loader: _Loader, info: dict, rule: TableRule, target: sa.Table | None) -> None:
+        self.loader = loader
+        self.name = info["name"]
+        self.target = target
+        self.count = 0
+        self.batch: list[dict] = []
+        self.source_columns = [column["name"] for column in info["columns"]]
+        self.source_kinds = [column["type"] for column in info["columns"]]
+        if target is None:
+            return
+        self.mapping = []
+        for index, column in enumerate(self.source_columns):
+            if column in rule.drop:
+                continue
+            name = rule.rename.get(column, column)
+            if name not in target.columns:
+                loader.fail(f"column {self.name}.{column} has no counterpart {target.name}.{name} in the target database.",
+                            "Import into a database at the export's release, or one the catalog can map it to.")
+            self.mapping.append((index, name, normalise_type(target.columns[name].type)))
+        self.added = dict(rule.add)
+        self.is_meta = target.name == "loom_meta"
+
+    def add(self, values: list) -> None:
+        self.count += 1
+        if self.target is None:
+            return
+        if len(values) != len(self.source_columns):
+            self.loader.fail(f"row {self.count} of table {self.name} has {len(values)} values for {len(self.source_columns)} columns.")
+        row = {name: decode_value(values[index], kind) for index, name, kind in self.mapping}
+        row.update(self.added)
+        if self.is_meta and row.get("key") in SKIPPED_META_KEYS:
+            return
+        self.batch.append(row)
+        if len(self.batch) >= INSERT_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            self.loader.connection.execute(self.target.insert(), self.batch)
+            self.batch.clear()
+        if self.loader.progress is not None:
+            self.loader.progress(self.name, self.count)
+
+    def finish(self) -> int:
+        if self.target is not None:
+            self.flush()
+            _reset_sequence(self.loader.connection, self.target)
+        return self.count
+
+
+def _rules_for(connection, summary: ExchangeSummary, path: Path) -> dict[str, TableRule]:
+    """Return the table rules that map the export's revision onto the target's revision."""
+    target_revision = current_revision_on(connection)
+    if summary.revision == target_revision:
+        return {}
+    order = catalog_lookup.revision_order()
+    for edge in catalog_lookup.load_catalog()["edges"]:
+        if edge.get("path") != "export-import":
+            continue
+        source_revision = catalog_lookup.revision_for_release(str(edge["from"]))
+        edge_revision = catalog_lookup.revision_for_release(str(edge["to"]))
+        if summary.revision == source_revision and target_revision in order and (
+            order.index(target_revision) >= order.index(edge_revision)
+        ):
+            return _edge_rules(edge)
+    raise ExportFormatError(
+        str(path),
+        f"the export is from revision {summary.revision} (release {summary.release}) but the database is at "
+        f"revision {target_revision}, and the catalog has no export-import path between them.",
+        "Import into a database created by the same release as the export, then upgrade it.",
+    )
+
+
+def _edge_rules(edge: dict) -> dict[str, TableRule]:
+    rules = {}
+    for target, spec in (edge.get("db", {}).get("rows") or {}).items():
+        source = spec.get("renamed_from", target)
+        rules[source] = TableRule(
+            target=target,
+            rename=dict(spec.get("rename_columns") or {}),
+            drop=set(spec.get("drop_columns") or []),
+            add=dict(spec.get("add_columns") or {}),
+        )
+    return rules
+
+
+def _require_empty(connection, path: Path) -> None:
+    busy = []
+    for table in data_tables(connection):
+        if table in SKIPPED_TABLES or table == "loom_meta":
+            continue
+        if connection.exec_driver_sql(f'SELECT 1 FROM "{table}" LIMIT 1').first() is not None:
+            busy.append(table)
+    if busy:
+        raise ExportFormatError(
+            str(path),
+            f"the target database already holds rows in {', '.join(busy)}; import only loads an empty database.",
+            "Create a fresh database with `loom init --force` (it keeps config, .env and canon), then import.",
+        )
+
+
+def _reset_sequence(connection, table: sa.Table) -> None:
+    # Explicit ids do not advance PostgreSQL's serial sequences; the next INSERT would collide.
+    if connection.dialect.name != "postgresql":
+        return
+    for column in table.primary_key.columns:
+        if isinstance(column.type, sa.Integer):
+            connection.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                f"COALESCE((SELECT max({column.name}) FROM {table.name}), 0) + 1, false) "
+                f"WHERE pg_get_serial_sequence('{table.name}', '{column.name}') IS NOT NULL"
+            )
+
+
+def _check_foreign_keys(connection, path: Path) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    violations = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if violations:
+        raise ExportFormatError(
+            str(path),
+            f"{len(violations)} imported row(s) break a foreign key (first: {violations[0][0]} rowid {violations[0][1]}).",
+            "The export is inconsistent; export the source database again.",
+        )
