@@ -23,6 +23,7 @@ from loom_runtime.interpretation import HistoryTurn, NarrationRequest, Provider,
 from loom_runtime.intervention import InterventionHandler, InterventionOutcome
 from loom_runtime.intervention.reshape import reshape
 from loom_runtime.memory import MemoryStore, SessionRecord, TurnRecord, relevant_facts
+from loom_runtime.memory.tables import Tables, tables_for
 from loom_runtime.plugins import PluginContext, PluginRegistry
 from loom_runtime.rules import Canon, load_canon
 
@@ -86,6 +87,7 @@ class SessionService:
         self.provider = provider or create_provider(self.settings.llm_providers, environ=self.settings.environ)
         self.plugins = plugins if plugins is not None else PluginRegistry.load(self.settings.plugins_directory)
         self._canons: dict[Path, tuple[float, Canon]] = {}
+        self._tables: Tables | None = None
         if self.plugins.plugins:
             with self._writing() as store:
                 for plugin in self.plugins.plugins:
@@ -112,20 +114,20 @@ class SessionService:
 
     def get_session(self, session_id: str) -> SessionView:
         with self.engine.connect() as connection:
-            store = MemoryStore(connection)
+            store = self._store(connection)
             record = self._require_session(store, session_id)
             turn_count = len(store.list_turns(session_id))
         return self._view(record, self.canon(record.canon_path), turn_count)
 
     def list_turns(self, session_id: str) -> list[TurnRecord]:
         with self.engine.connect() as connection:
-            store = MemoryStore(connection)
+            store = self._store(connection)
             self._require_session(store, session_id)
             return store.list_turns(session_id)
 
     def list_facts(self, session_id: str) -> list[Any]:
         with self.engine.connect() as connection:
-            store = MemoryStore(connection)
+            store = self._store(connection)
             self._require_session(store, session_id)
             return store.list_facts(session_id)
 
@@ -213,10 +215,16 @@ class SessionService:
         self._canons[path] = (modified, canon)
         return canon
 
+    def _store(self, connection: sa.Connection) -> MemoryStore:
+        # Reflected once per service: new Table objects would also defeat SQLAlchemy's statement cache.
+        if self._tables is None:
+            self._tables = tables_for(connection)
+        return MemoryStore(connection, self._tables)
+
     @contextmanager
     def _writing(self) -> Iterator[MemoryStore]:
         with self.engine.begin() as connection:
-            store = MemoryStore(connection)
+            store = self._store(connection)
             yield store
             store.record_release(__version__)
 

@@ -28,7 +28,7 @@ def search_terms(text: str, names: list[str]) -> list[str]:
     terms = [name for name in names if name.casefold() in folded]
     terms += [word for word in _WORD.findall(text) if not _CJK_RUN.fullmatch(word)]
     for run in _CJK_RUN.findall(text):
-        terms += [run[i : i + 2] for i in range(0, len(run) - 1, 2)]
+        terms += [run[i : i + 2] for i in range(len(run) - 1)]
     return list(dict.fromkeys(terms))[:MAX_TERMS]
 
 
