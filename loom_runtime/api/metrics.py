@@ -45,8 +45,18 @@ class ServiceMetrics:
 def _route_template(scope: Scope) -> str:
     """Return the matched route's path template, so /sessions/{id} is one label, not one per id."""
     route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if path else "unmatched"
+    template = getattr(route, "path", None)
+    if not template:
+        return "unmatched"
+    # Routers included with a prefix report their route relative to it; the prefix is the
+    # part of the request path before the piece the route's pattern matches.
+    path = scope["path"]
+    pattern = getattr(route, "path_regex", None)
+    if pattern is not None and not pattern.match(path):
+        for index in range(1, len(path)):
+            if path[index] == "/" and pattern.match(path[index:]):
+                return path[:index] + template
+    return template
 
 
 class MetricsMiddleware:
