@@ -10,19 +10,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from loom_runtime.storage.engine import create_storage_engine
+
 
 def engine_for(storage: sa.Engine | str) -> sa.Engine:
     """Return ``storage`` if it is an Engine, else an engine for the URL it contains."""
     if isinstance(storage, sa.Engine):
         return storage
-    engine = sa.create_engine(storage)
-    if engine.dialect.name == "sqlite":
-        # ON DELETE CASCADE of the schema only works with SQLite's foreign keys on.
-        @sa.event.listens_for(engine, "connect")
-        def _foreign_keys_on(dbapi_connection, _record):
-            dbapi_connection.execute("PRAGMA foreign_keys=ON")
-
-    return engine
+    return create_storage_engine(storage)
 
 
 @contextmanager

@@ -23,7 +23,6 @@ from loom_runtime.interpretation import HistoryTurn, NarrationRequest, Provider,
 from loom_runtime.intervention import InterventionHandler, InterventionOutcome
 from loom_runtime.intervention.reshape import reshape
 from loom_runtime.memory import MemoryStore, SessionRecord, TurnRecord, relevant_facts
-from loom_runtime.memory.tables import Tables, tables_for
 from loom_runtime.plugins import PluginContext, PluginRegistry
 from loom_runtime.rules import Canon, load_canon
 
@@ -87,7 +86,6 @@ class SessionService:
         self.provider = provider or create_provider(self.settings.llm_providers, environ=self.settings.environ)
         self.plugins = plugins if plugins is not None else PluginRegistry.load(self.settings.plugins_directory)
         self._canons: dict[Path, tuple[float, Canon]] = {}
-        self._tables: Tables | None = None
         if self.plugins.plugins:
             with self._writing() as store:
                 for plugin in self.plugins.plugins:
@@ -216,10 +214,7 @@ class SessionService:
         return canon
 
     def _store(self, connection: sa.Connection) -> MemoryStore:
-        # Reflected once per service: new Table objects would also defeat SQLAlchemy's statement cache.
-        if self._tables is None:
-            self._tables = tables_for(connection)
-        return MemoryStore(connection, self._tables)
+        return MemoryStore(connection)
 
     @contextmanager
     def _writing(self) -> Iterator[MemoryStore]:

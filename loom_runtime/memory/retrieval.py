@@ -14,6 +14,7 @@ import re
 
 from loom_runtime.memory.records import FactRecord
 from loom_runtime.memory.store import MemoryStore
+from loom_runtime.storage.search import search_facts
 
 logger = logging.getLogger(__name__)
 
@@ -60,23 +61,5 @@ def relevant_facts(store: MemoryStore, session_id: str, text: str, limit: int, n
 
 
 def _search(store: MemoryStore, session_id: str, term: str, limit: int) -> list[int]:
-    try:
-        from loom_runtime.storage.search import search_facts
-    except ImportError:  # TODO: drop once the storage layer's search lands
-        logger.debug("Full-text search is not available; recalling facts by importance only")
-        return []
-
-    hits = search_facts(store.connection, session_id, term, limit)
-    return [_fact_id(hit) for hit in hits]
-
-
-def _fact_id(hit: object) -> int:
-    # NOTE: search_facts' row shape is the storage layer's; accept an id, a row or a mapping.
-    if isinstance(hit, int):
-        return hit
-    if isinstance(hit, dict):
-        return int(hit["id"])
-    identifier = getattr(hit, "id", None)
-    if identifier is None:
-        identifier = hit._mapping["id"]  # type: ignore[attr-defined]
-    return int(identifier)
+    # One term per call: search_facts requires every whitespace-separated term to match.
+    return [row.id for row in search_facts(store.connection, session_id, term, limit)]

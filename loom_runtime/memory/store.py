@@ -1,7 +1,8 @@
 """Turns, remembered facts and interventions of sessions, through SQLAlchemy Core.
 
-A :class:`MemoryStore` works on one connection; the caller owns the transaction, so a
-turn and its facts are committed or rolled back together.
+A :class:`MemoryStore` works on one connection, with the storage layer's models of the
+head schema; the caller owns the transaction, so a turn and its facts are committed or
+rolled back together.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from loom_runtime.memory.records import FactRecord, InterventionRecord, SessionRecord, TurnRecord
-from loom_runtime.memory.tables import Tables, tables_for
+from loom_runtime.memory.tables import HEAD_TABLES, Tables
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class MemoryStore:
 
     def __init__(self, connection: Connection, tables: Tables | None = None) -> None:
         self.connection = connection
-        self.tables = tables or tables_for(connection)
+        self.tables = tables or HEAD_TABLES
 
     # loom_meta
 

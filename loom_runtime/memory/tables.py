@@ -1,13 +1,12 @@
-"""The runtime tables the memory layer reads and writes, at the head schema."""
+"""The runtime tables the memory layer reads and writes: the storage layer's head models."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
-TABLE_NAMES = ("loom_meta", "narrative_sessions", "narrative_turns", "memory_facts", "interventions", "plugin_state")
+from loom_runtime.storage import models
 
 
 @dataclass(frozen=True)
@@ -20,15 +19,11 @@ class Tables:
     plugin_state: sa.Table
 
 
-def tables_for(connection: Connection) -> Tables:
-    """Return the tables of the database behind ``connection``.
-
-    NOTE: read by reflection from the live schema until the storage layer's models land;
-    the schema itself is created only by the Alembic chain.
-    """
-    metadata = sa.MetaData()
-    metadata.reflect(bind=connection, only=list(TABLE_NAMES))
-    table = metadata.tables
-    return Tables(
-        table["loom_meta"], table["narrative_sessions"], table["narrative_turns"], table["memory_facts"], table["interventions"], table["plugin_state"]
-    )
+HEAD_TABLES = Tables(
+    loom_meta=models.LoomMeta.__table__,
+    sessions=models.NarrativeSession.__table__,
+    turns=models.NarrativeTurn.__table__,
+    facts=models.MemoryFact.__table__,
+    interventions=models.Intervention.__table__,
+    plugin_state=models.PluginState.__table__,
+)
