@@ -1,0 +1,78 @@
+import json
+import re
+
+import jsonschema
+from rich.console import Console
+
+from loom_upgrade.catalog import load_schema
+from loom_upgrade.planner import build_plan
+from loom_upgrade.report.document import event_dict, event_line, report_document
+from loom_upgrade.report.human import plan_view
+from loom_upgrade.report.summary import append_step_summary, plan_markdown, run_markdown
+
+
+def _render(renderable) -> str:
+    console = Console(width=200, no_color=True, force_terminal=False, record=True)
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_plan_view_lists_hop_details(catalog):
+    plan = build_plan(catalog, catalog.release("0.10.0"), catalog.release("1.0.0"))
+    text = _render(plan_view(plan.to_document()))
+    assert "Hop 1: 0.10.0 -> 1.0.0" in text
+    assert "- MEMORY_STORAGE_TYPE" in text  # removed variable
+    assert "removes MEMORY_STORAGE_TYPE" in text
+    assert "storage.path moves to storage.url" in text
+    assert "column legacy_state dropped (its values are lost)" in text
+    assert "1002 (contract)" in text
+    assert "manifest-v0-to-v1" in text
+
+
+def test_plan_view_without_colour_has_no_escapes(catalog):
+    plan = build_plan(catalog, catalog.release("1.0.0"), catalog.release("1.1.0"))
+    console = Console(width=120, no_color=True, force_terminal=False, record=True)
+    console.print(plan_view(plan.to_document()))
+    codes = re.findall(r"\x1b\[([0-9;]*)m", console.export_text(styles=True))
+    parameters = {part for code in codes for part in code.split(";")}
+    colours = {str(n) for n in [*range(30, 39), *range(40, 49), *range(90, 98), *range(100, 108)]}
+    assert parameters & colours == set()
+
+
+def test_event_line_is_one_json_line():
+    event = {"kind": "step-finished", "run_id": "r1", "step_id": "backup", "message": "done", "time": 0.0}
+    line = event_line(event)
+    assert "\n" not in line
+    data = json.loads(line)
+    assert data["timestamp"] == "1970-01-01T00:00:00+00:00"
+    assert data["step_id"] == "backup"
+
+
+def test_run_report_validates_with_events():
+    events = [event_dict({"kind": "run-started", "run_id": "r1", "time": 1.0, "data": {}})]
+    document = report_document("apply", exit_code=0, events=events)
+    jsonschema.validate(document, load_schema("report.schema.json"))
+
+
+def test_step_summary_appended_when_set(catalog, tmp_path):
+    target = tmp_path / "summary.md"
+    target.write_text("earlier step\n", encoding="utf-8")
+    markdown = plan_markdown(build_plan(catalog, catalog.release("0.9.3"), catalog.release("0.10.0")).to_document())
+    assert append_step_summary(markdown, {"GITHUB_STEP_SUMMARY": str(target)}) == target
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n## loom-upgrade plan 0.9.3 -> 0.10.0")
+    assert "| 0.9.3 -> 0.10.0 | minor | high |" in text
+
+
+def test_step_summary_skipped_when_unset():
+    assert append_step_summary("## x\n", {}) is None
+
+
+def test_run_markdown_rows_per_step():
+    events = [
+        {"kind": "run-started", "run_id": "r1"},
+        {"kind": "step-finished", "step_id": "backup", "message": "3 files | 2 MiB"},
+    ]
+    text = run_markdown(events, "done")
+    assert "| backup | step-finished | 3 files \\| 2 MiB |" in text
+    assert "run-started" not in text
