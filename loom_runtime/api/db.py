@@ -7,14 +7,10 @@ from sqlalchemy.engine import Engine
 
 
 def service_engine(url: str) -> Engine:
-    """Return a pooled engine; SQLite connections enforce foreign keys and wait on locks."""
-    engine = sa.create_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
-        @sa.event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection, _record):
-            dbapi_connection.execute("PRAGMA foreign_keys=ON")
-            dbapi_connection.execute("PRAGMA busy_timeout=5000")
-    return engine
+    """Return the storage layer's pooled engine (SQLite: WAL, foreign keys, busy timeout)."""
+    from loom_runtime.storage.engine import create_storage_engine
+
+    return create_storage_engine(url, pool_pre_ping=True)
 
 
 def read_revision(engine: Engine) -> str | None:

@@ -94,15 +94,9 @@ def expected_revision_of_release() -> str:
 
 def open_engine(settings: Settings):
     """Return an engine for the home's database, refusing one this release cannot serve."""
-    import sqlalchemy as sa
+    from loom_runtime.storage.engine import create_storage_engine
 
     found = status(settings)
     if not found.servable:
         raise CliError(found.reason or "", found.fix)
-    engine = sa.create_engine(settings.storage_url, poolclass=sa.pool.NullPool)
-    if engine.dialect.name == "sqlite":
-        @sa.event.listens_for(engine, "connect")
-        def _foreign_keys_on(dbapi_connection, _record):
-            dbapi_connection.execute("PRAGMA foreign_keys=ON")
-            dbapi_connection.execute("PRAGMA busy_timeout=5000")
-    return engine
+    return create_storage_engine(settings.storage_url)
