@@ -9,6 +9,7 @@ so the file is left as it was and ``MigrationError`` is raised.
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from loom_upgrade.migrate.yaml_text import (
     is_alias_use,
     is_blank,
     is_block,
-    load_documents,
+    parse_documents,
     mapping_find,
     newline_of,
 )
@@ -84,10 +85,16 @@ class YamlState:
         return (BOM if self.bom else "") + self.text
 
 
+@functools.lru_cache(maxsize=8)
+def _parse_cached(text: str) -> tuple[list[Node | None], list[Any]]:
+    # Node trees are never modified and plain data is copied before any change, so the
+    # same parse serves every operation that starts from the same text.
+    return parse_documents(text)
+
+
 def parse(path: Path, text: str) -> tuple[list[Node | None], list[Any]]:
     try:
-        documents = compose_documents(text)
-        data = load_documents(text)
+        documents, data = _parse_cached(text)
     except YamlParseError as exc:
         raise MigrationError(
             _("{name} is not valid YAML: {reason}").format(name=path.name, reason=exc),
@@ -313,6 +320,7 @@ def op_remove_key(state: YamlState, index: int, args: Mapping[str, Any]) -> Outc
         raise _bad_argument(state, "remove_key", args, _("removing list items is not supported; name a mapping key"))
     if args.get("only_if_empty") and not is_empty_value(found.value):
         return Outcome(notice=_("{key} is kept because it is not empty").format(key=format_path(segments)))
+    _reject_anchor_in_use(state, index, found, format_path(segments))
     try:
         text = remove_entry(state.text, found.parent, found.index, found.parent_key)
     except YamlEditError as exc:
@@ -421,6 +429,7 @@ def op_move_key(state: YamlState, index: int, args: Mapping[str, Any]) -> Outcom
         text = _replace_scalar(text, found.value, format_scalar(value))
         documents = compose_documents(text)
         found = find(documents[index], source)
+    _reject_anchor_in_use(state, index, found, format_path(source))
     block, column = _extract_entry(state, text, found, destination[-1])
     try:
         text = remove_entry(text, found.parent, found.index, found.parent_key)
@@ -430,6 +439,38 @@ def op_move_key(state: YamlState, index: int, args: Mapping[str, Any]) -> Outcom
     moved.documents, moved.data = parse(state.path, text)
     text = _insert(moved, index, destination, lambda indent: reindent(block, indent - column), None)
     return Outcome(text=text, expected=expected)
+
+
+def _reject_anchor_in_use(state: YamlState, index: int, found: Found, key: str) -> None:
+    """Raise when the entry defines an anchor that an alias outside the entry refers to."""
+    start = found.key.start_mark.index
+    end = found.value.end_mark.index if not is_alias_use(found.key, found.value) else found.key.end_mark.index
+    root = state.documents[index]
+    visited: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)] if root is not None else []
+    while stack:
+        node, inside = stack.pop()
+        if id(node) in visited:
+            defined_inside = start <= node.start_mark.index < end
+            if defined_inside and not inside:
+                raise MigrationError(
+                    _("{name}: cannot remove or move {key}: it defines an anchor that an alias elsewhere in the file refers to").format(
+                        name=state.path.name, key=key
+                    ),
+                    path=state.path,
+                    line=found.key.start_mark.line + 1,
+                    fix=_("Replace the aliases of that anchor (*name or <<: *name) with their own values, then run the migration again."),
+                )
+            continue
+        visited.add(id(node))
+        # Pushed in reverse so that nodes pop in document order: the first visit of a
+        # shared node is its anchor, every later one an alias.
+        if isinstance(node, MappingNode):
+            for child_key, child_value in reversed(node.value):
+                stack.append((child_value, inside or child_key is found.key))
+                stack.append((child_key, inside))
+        elif isinstance(node, SequenceNode):
+            stack.extend((item, inside) for item in reversed(node.value))
 
 
 def _extract_entry(state: YamlState, text: str, found: Found, new_name: str) -> tuple[list[str], int]:

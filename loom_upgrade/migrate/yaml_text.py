@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -37,27 +35,29 @@ class YamlParseError(Exception):
         self.line = line
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    return yaml
+def _composer() -> YAML:
+    # The safe (libyaml-based when ruamel.yaml.clib is installed) composer is about ten
+    # times faster than the round-trip one; only node positions are needed here, because
+    # comments are found in the text itself. Tags resolve by YAML 1.2 either way.
+    return YAML(typ="safe", pure=False)
 
 
 def compose_documents(text: str) -> list[Node | None]:
     """Return the node tree of every document of ``text`` (without a BOM)."""
     try:
-        return list(_yaml().compose_all(io.StringIO(text)))
+        return list(_composer().compose_all(io.StringIO(text)))
     except (MarkedYAMLError, YAMLError) as exc:
         raise YamlParseError(str(exc).strip(), _error_line(exc)) from exc
 
 
-def load_documents(text: str) -> list[Any]:
-    """Return every document of ``text`` as plain comparable data (see ``to_plain``)."""
+def parse_documents(text: str) -> tuple[list[Node | None], list[Any]]:
+    """Return the node trees and the plain data (see ``to_plain``) of every document."""
+    documents = compose_documents(text)
+    converter = _PlainConverter()
     try:
-        documents = list(_yaml().load_all(io.StringIO(text)))
+        return documents, [converter.convert_document(document) for document in documents]
     except (MarkedYAMLError, YAMLError) as exc:
         raise YamlParseError(str(exc).strip(), _error_line(exc)) from exc
-    return [to_plain(document, {}) for document in documents]
 
 
 def _error_line(exc: Exception) -> int | None:
@@ -67,55 +67,95 @@ def _error_line(exc: Exception) -> int | None:
 
 @dataclass(frozen=True)
 class Alias:
-    """A repeated occurrence of an anchored collection, compared by its anchor name."""
+    """A repeated occurrence of an anchored node, numbered in order of first appearance."""
 
-    anchor: str
+    number: int
 
 
-def to_plain(value: Any, seen: dict[int, str]) -> Any:
-    """Convert ruamel.yaml round-trip data into dicts, lists and scalars.
+@dataclass(frozen=True)
+class Tagged:
+    """A scalar with an application tag such as ``!secret``: compared by tag and text."""
 
-    Merge keys stay as a ``<<`` entry naming the merged anchors, and repeated anchored
-    collections become ``Alias`` objects, so that an edit inside an anchored mapping
-    compares equal however many places merge or alias it.
+    tag: str
+    value: str
+
+
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
+_STANDARD_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "timestamp", "binary")
+)
+
+
+class _PlainConverter:
+    """Turns node trees into dicts, lists and scalars that compare by content.
+
+    A node reached a second time (an alias, including the value of a ``<<`` merge key)
+    becomes an ``Alias``, so an edit inside an anchored mapping compares equal however
+    many places merge or alias it.
     """
-    if isinstance(value, (CommentedMap, CommentedSeq)):
-        anchor = value.anchor.value if value.anchor is not None else None
-        if id(value) in seen:
-            return Alias(seen[id(value)])
-        if anchor:
-            seen[id(value)] = anchor
-    if isinstance(value, CommentedMap):
-        plain: dict[Any, Any] = {}
-        merged = getattr(value, "merge", None) or []
-        if merged:
-            plain["<<"] = [Alias(item.anchor.value) if item.anchor.value else to_plain(item, seen) for _, item in merged]
-        for key, item in value.non_merged_items():
-            plain[_plain_key(key)] = to_plain(item, seen)
-        return plain
-    if isinstance(value, CommentedSeq):
-        return [to_plain(item, seen) for item in value]
-    if isinstance(value, TaggedScalar):
-        return ("tag", str(value.tag.value if hasattr(value.tag, "value") else value.tag), value.value)
-    if isinstance(value, Mapping):
-        return {_plain_key(key): to_plain(item, seen) for key, item in value.items()}
-    if isinstance(value, list):
-        return [to_plain(item, seen) for item in value]
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return value
+
+    def __init__(self) -> None:
+        self.constructor = YAML(typ="safe", pure=True).constructor
+        self.shared: set[int] = set()
+        self.seen: dict[int, int] = {}
+
+    def convert_document(self, node: Node | None) -> Any:
+        self.shared = _shared_nodes(node)
+        return self.convert(node)
+
+    def convert(self, node: Node | None) -> Any:
+        if node is None:
+            return None
+        if id(node) in self.shared:
+            # Only nodes reached more than once get numbers, so that edits elsewhere
+            # in the document do not renumber them.
+            if id(node) in self.seen:
+                return Alias(self.seen[id(node)])
+            self.seen[id(node)] = len(self.seen)
+        if isinstance(node, MappingNode):
+            plain: dict[Any, Any] = {}
+            for key, value in node.value:
+                plain[self.key(key)] = self.convert(value)
+            return plain
+        if isinstance(node, SequenceNode):
+            return [self.convert(item) for item in node.value]
+        tag = str(node.tag)
+        if tag == _STR:
+            return node.value
+        if tag == _NULL:
+            return None
+        if tag not in _STANDARD_TAGS:
+            return Tagged(tag, node.value)
+        value = self.constructor.construct_object(node, deep=True)
+        self.constructor.constructed_objects.clear()
+        return value
+
+    def key(self, node: Node) -> Any:
+        if isinstance(node, ScalarNode):
+            if node.value == "<<" and str(node.tag) == "tag:yaml.org,2002:merge":
+                return "<<"
+            return self.convert(node)
+        return repr(self.convert(node))
 
 
-def _plain_key(key: Any) -> Any:
-    if isinstance(key, (CommentedMap, CommentedSeq)):
-        return repr(to_plain(key, {}))
-    return to_plain(key, {})
+def _shared_nodes(root: Node | None) -> set[int]:
+    """Return the ids of nodes that appear more than once in the tree (anchored and aliased)."""
+    visits: set[int] = set()
+    shared: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in visits:
+            shared.add(id(node))
+            continue
+        visits.add(id(node))
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return shared
 
 
 # --- lines -------------------------------------------------------------------------------
