@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -161,7 +162,14 @@ def _check_endpoint(client: httpx.Client, path: str, release: str, revision: str
 
 
 def _loom_command(loom: str | Path, home: Path, *args: str) -> list[str]:
-    return [str(loom), "--home", str(home), *args]
+    # The commands run with the home as working folder, so a relative path to the
+    # executable is made absolute first; a bare name is looked up on PATH.
+    executable = str(loom)
+    if os.sep in executable:
+        executable = os.path.abspath(executable)
+    else:
+        executable = shutil.which(executable) or executable
+    return [executable, "--home", str(home), *args]
 
 
 def _loom_env(home: Path) -> dict[str, str]:
