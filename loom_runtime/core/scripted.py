@@ -53,9 +53,9 @@ class ScriptResult:
     def ok(self) -> bool:
         return not self.broken
 
-    def check(self, name: str, holds: bool, message: str) -> None:
+    def check(self, name: str, passed: bool, message: str) -> None:
         self.checked.append(name)
-        if not holds:
+        if not passed:
             self.broken.append(Invariant(name, message))
 
 
@@ -179,14 +179,14 @@ class _ScriptLines:
         place = canon.places[0].name if canon.places else None
         forbidden = canon.forbidden_rules[0].phrases[0] if canon.forbidden_rules else None
         if canon.language == "zh":
-            who, where = character or "旅人", place or "这里"
-            self.inputs = [f"我走向{where}。", f"我和{who}打招呼。", "我四处看看。", "我静静地等待。", "我想一想接下来怎么办。", "我继续前进。"]
-            self.fact = f"{who}在{where}藏了一盏灯。"
-            self.retcon = f"{who}在{where}等着潮水退去。"
-            self.forbidden_fact = f"{who}使用了{forbidden}。" if forbidden else None
+            name, spot = character or "旅人", place or "这里"
+            self.inputs = [f"我走向{spot}。", f"我和{name}打招呼。", "我四处看看。", "我静静地等待。", "我想一想接下来怎么办。", "我继续前进。"]
+            self.fact = f"{name}在{spot}藏了一盏灯。"
+            self.retcon = f"{name}在{spot}等着潮水退去。"
+            self.forbidden_fact = f"{name}使用了{forbidden}。" if forbidden else None
         else:
-            who, where = character or "the traveller", place or "the road"
-            self.inputs = [f"I walk to {where}.", f"I greet {who}.", "I look around.", "I wait quietly.", "I think about what to do next.", "I move on."]
-            self.fact = f"{who} keeps a lantern hidden at {where}."
-            self.retcon = f"{who} waits at {where} as the tide turns."
-            self.forbidden_fact = f"{who} uses {forbidden}." if forbidden else None
+            name, spot = character or "the traveller", place or "the road"
+            self.inputs = [f"I walk to {spot}.", f"I greet {name}.", "I look around.", "I wait quietly.", "I think about what to do next.", "I move on."]
+            self.fact = f"{name} keeps a lantern hidden at {spot}."
+            self.retcon = f"{name} waits at {spot} as the tide turns."
+            self.forbidden_fact = f"{name} uses {forbidden}." if forbidden else None

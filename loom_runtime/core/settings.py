@@ -1,8 +1,8 @@
 """The engine's view of a home's config and environment.
 
-The service layer owns config loading; the engine needs only a few values, so it accepts
-a plain config mapping (``config/default_config.yaml`` as a dict, 1.1.0 format), an
-object with such values as attributes, or an :class:`EngineSettings` directly. The
+The service layer loads the config, and the engine needs only a few of its values. So
+the engine accepts an :class:`EngineSettings`, a plain config mapping (the 1.1.0
+``config/default_config.yaml`` as a dict), or an object that carries such a mapping. The
 ``.env`` variables override the config, as in every release since 0.10.0.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +56,6 @@ class EngineSettings:
             )
         if self.retrieval_limit < 1:
             raise SettingsError(_("memory.retrieval_limit must be at least 1, not {value}.").format(value=self.retrieval_limit))
-
-    def with_overrides(self, **changes: Any) -> EngineSettings:
-        return replace(self, **changes)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], environ: Mapping[str, str] | None = None, home: Path | None = None) -> EngineSettings:

@@ -44,7 +44,7 @@ class Narration:
 
 
 class ProviderError(Exception):
-    """A provider failed to narrate a turn; the message says why and what to do."""
+    """A provider failed to narrate a turn; the message gives the reason and the next step."""
 
 
 class ProviderConfigError(ProviderError):

@@ -1,7 +1,7 @@
 """A provider for any OpenAI-compatible ``/v1/chat/completions`` endpoint, over httpx.
 
 Requests time out after ``timeout`` seconds. A timeout, a connection failure, a 429 or a
-5xx answer is retried up to ``max_retries`` times with exponential backoff (``backoff``,
+5xx response is retried up to ``max_retries`` times with exponential backoff (``backoff``,
 then twice that, and so on, capped at ``max_backoff``). The API key is read from the
 environment variable named by ``api_key_env`` and is never logged or put in a message.
 """
@@ -92,7 +92,7 @@ class OpenAIProvider(Provider):
             attempt += 1
 
     def _post_once(self, payload: dict[str, Any]) -> dict[str, Any] | str:
-        """Return the decoded answer, or a short reason when the request may be retried."""
+        """Return the decoded JSON body, or a short reason when the request may be retried."""
         try:
             response = self._client.post(self._url, json=payload)
         except httpx.TimeoutException:
@@ -126,7 +126,7 @@ def _read_completion(body: dict[str, Any], url: str) -> tuple[str, int | None]:
     try:
         text = body["choices"][0]["message"]["content"]
     except (KeyError, IndexError, TypeError) as exc:
-        raise ProviderError(_("The language model API at {url} returned an answer without choices[0].message.content.").format(url=url)) from exc
+        raise ProviderError(_("The language model API at {url} returned a response without choices[0].message.content.").format(url=url)) from exc
     if not isinstance(text, str) or not text.strip():
         raise ProviderError(_("The language model API at {url} returned empty narration.").format(url=url))
     usage = body.get("usage") if isinstance(body, dict) else None

@@ -34,7 +34,7 @@ FactListener = Callable[[str], None]
 
 @dataclass(frozen=True)
 class InterventionOutcome:
-    """What happened to an intervention: its record, status and the reasons for it."""
+    """The result of an intervention: its stored record, status and the reasons for it."""
 
     record: InterventionRecord
     status: str
@@ -80,7 +80,7 @@ class InterventionHandler:
         turn_index = last.turn_index if last is not None else 0
         status, text, reasons = self._check(content, session_id)
         if status != REJECTED:
-            # Tied to the latest turn, so rewinding before that turn forgets the fact too.
+            # Tied to the latest turn, so rewinding before that turn deletes the fact too.
             self.store.add_fact(session_id, text, source="intervention", turn_id=last.id if last else None, pinned=pinned, importance=INJECTED_IMPORTANCE)
             if self._on_fact_added is not None:
                 self._on_fact_added(text)

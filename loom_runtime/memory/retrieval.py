@@ -1,10 +1,10 @@
 """Choosing the remembered facts relevant to a turn.
 
-Pinned facts are always included. The rest of ``limit`` is filled first with facts that
-the storage layer's full-text search finds for the turn's terms (canon names mentioned,
-longer words, and Chinese character pairs, because Chinese has no spaces), then with the
-most important and newest remaining facts, so that a fact injected a few turns earlier is
-still recalled when the player does not name it.
+Pinned facts are always included. Up to ``limit`` more come first from the storage
+layer's full-text search for the turn's terms: canon names mentioned, longer words, and
+Chinese character pairs (Chinese has no spaces between words). The rest of ``limit`` is
+filled with the most important and newest remaining facts, so that a fact injected a
+few turns earlier is still recalled when the player does not name it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Turns, remembered facts and interventions of sessions, through SQLAlchemy Core.
 
-A :class:`MemoryStore` works on one connection, with the storage layer's models of the
-head schema; the caller owns the transaction, so a turn and its facts are committed or
+A :class:`MemoryStore` works on one connection with the storage layer's models of the
+head schema. The caller owns the transaction, so a turn and its facts are committed or
 rolled back together.
 """
 
@@ -57,7 +57,7 @@ class MemoryStore:
         return SessionRecord(**values)
 
     def get_session(self, session_id: str, lock: bool = False) -> SessionRecord | None:
-        """Return the session; ``lock`` holds its row until commit so turns of one session run one at a time.
+        """Return the session; ``lock`` locks its row until commit so turns of one session run one at a time.
 
         NOTE: SQLite ignores the row lock, but it lets only one transaction write at a time.
         """

@@ -15,7 +15,7 @@ API_VERSION = 1
 
 @dataclass(frozen=True)
 class PluginContext:
-    """What a hook may read about the session it runs in."""
+    """Session data passed to every hook."""
 
     session_id: str
     seed: int

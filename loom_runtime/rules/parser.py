@@ -148,7 +148,7 @@ def _front_matter_string(front_matter: dict[str, Any], key: str, path: str) -> s
 def _language(front_matter: dict[str, Any], text: str, path: str) -> str:
     declared = _front_matter_string(front_matter, "language", path)
     if declared is None:
-        # No declared language: a canon written in Chinese says so by its characters.
+        # Without a declared language, any Chinese character in the text marks a Chinese canon.
         return "zh" if _CJK.search(text) else "en"
     folded = declared.casefold().replace("_", "-")
     if folded.startswith("zh"):

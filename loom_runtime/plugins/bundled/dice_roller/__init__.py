@@ -1,4 +1,4 @@
-"""The dice-roller plugin: answers a player's request to roll a die."""
+"""The dice-roller plugin: rolls a die when the player requests one."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ _DIE = re.compile(r"\bd(\d{1,3})\b", re.IGNORECASE)
 
 
 class DiceRollerPlugin(LoomPlugin):
-    """Appends a die roll to the narration when the player's input asks for one.
+    """Appends a die roll to the narration when the player's input requests one.
 
     The roll depends only on the session's seed and the turn index, so replaying a
     session gives the same rolls. Settings: ``sides`` (default 20), the die used when
