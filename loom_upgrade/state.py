@@ -65,7 +65,7 @@ class StateFolder:
         return self.root / "service.json"
 
     def ensure(self) -> Path:
-        """Create the folder (owner-only, because it holds keys and backups) and return it."""
+        """Create the folder (owner-only, because it contains keys and backups) and return it."""
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(self.root, 0o700)
         return self.root

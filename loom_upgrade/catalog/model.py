@@ -66,7 +66,7 @@ class Edge:
         return f"{self.source} -> {self.target}"
 
     def as_mapping(self) -> dict[str, Any]:
-        """The edge in the raw catalog form that ``loom_upgrade.migrate.apply_edge`` reads."""
+        """Return the edge in the raw catalog form that ``loom_upgrade.migrate.apply_edge`` reads."""
         return {
             "from": str(self.source),
             "to": str(self.target),
@@ -89,8 +89,8 @@ class Catalog:
     source: Path | None = None
 
     def release(self, version: Version | str) -> Release | None:
-        wanted = Version(str(version))
-        return next((r for r in self.releases if r.version == wanted), None)
+        requested = Version(str(version))
+        return next((r for r in self.releases if r.version == requested), None)
 
     def revision(self, revision_id: str) -> Revision | None:
         return next((r for r in self.revisions if r.id == revision_id), None)
@@ -105,8 +105,11 @@ class Catalog:
         return [e for e in self.edges if e.source == version]
 
     def file_edges(self, edge: Edge) -> list[Edge]:
-        """The in-place edges whose file migrations ``edge`` applies: itself, or for an
-        export/import edge the chain through its ``via`` releases."""
+        """Return the in-place edges whose file migrations ``edge`` applies.
+
+        That is the edge itself, or for an export/import edge the chain through its ``via``
+        releases.
+        """
         if not edge.via:
             return [edge]
         stops = [edge.source, *edge.via, edge.target]
@@ -120,5 +123,5 @@ class Catalog:
         return self.releases[-1]
 
     def version_list(self) -> str:
-        """The known releases as one comma-separated string, oldest first."""
+        """Return the known releases as one comma-separated string, oldest first."""
         return ", ".join(r.text for r in self.releases)

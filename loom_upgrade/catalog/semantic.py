@@ -69,7 +69,7 @@ def _check_edge_ends(catalog: Catalog, edge: Edge) -> None:
 
 
 def _check_in_place_chain(catalog: Catalog) -> None:
-    """Every consecutive pair has exactly one in-place edge whose revisions lead from the
+    """Check that every consecutive pair has an in-place edge whose revisions lead from the
     older release's revision to the newer one's, in chain order."""
     for older, newer in zip(catalog.releases, catalog.releases[1:]):
         matches = [
@@ -122,8 +122,8 @@ def _check_in_place_chain(catalog: Catalog) -> None:
 
 
 def _check_required_stops(catalog: Catalog) -> None:
-    """An edge may pass over a required stop only when it lists that release in ``via``,
-    meaning it carries that release's changes itself."""
+    """Check that an edge passes over a required stop only when it lists that release in
+    ``via``. Listing it means the edge carries that release's changes itself."""
     for edge in catalog.edges:
         for release in catalog.releases:
             if not (edge.source < release.version < edge.target) or not release.required_stop:

@@ -26,10 +26,10 @@ log = logging.getLogger(__name__)
 
 
 def _first_hop_diffs(plan: Plan) -> list[RenderableType]:
-    """The config diff the first hop would make, from the migrate area's dry run.
+    """Render the config diff the first hop would make, from the migrate area's dry run.
 
-    Only config diffs are shown: a diff of ``.env`` would print its values, which may be
-    secrets.
+    Only config diffs are shown, because a diff of ``.env`` would print its values, which
+    may be secrets.
     """
     if not plan.hops or plan.home is None:
         return []

@@ -34,6 +34,7 @@ def preflight(
     """Check the host, the home and the whole upgrade path; exit 3 when a check fails."""
     if output is not OutputFormat.human:
         os.environ["LOOM_UPGRADE_OUTPUT"] = output.value
+
     catalog = load_catalog(catalog_path)
     state = detect_home(locate_home(home, required=True), catalog)
     plan, plan_error = None, None
@@ -43,6 +44,7 @@ def preflight(
         if state.release is not None:
             raise  # a bad --to or --path is a usage error, not a failed check
         plan_error = exc.message
+
     report = run_preflight(
         state,
         plan,
@@ -52,6 +54,7 @@ def preflight(
         drop_stale_batch_tables=drop_stale_batch_tables,
         plan_error=plan_error,
     )
+
     document = report.to_dict()
     exit_code = ExitCode.OK if report.passed else ExitCode.PREFLIGHT
     append_step_summary(preflight_markdown(document))

@@ -1,4 +1,4 @@
-"""``loom-upgrade releases``: the releases the catalog knows."""
+"""``loom-upgrade releases``: list the releases in the catalog."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from loom_upgrade.state import STATE_DIRNAME
 log = logging.getLogger(__name__)
 
 _VERSION_IN_OUTPUT = re.compile(r"(\d+\.\d+\.\d+)")
-VERSION_PROBE_TIMEOUT = 30  # seconds; the runtime imports its whole stack before answering
+VERSION_PROBE_TIMEOUT = 30  # seconds, because the runtime imports its whole stack before printing
 
 
 def is_home(path: Path) -> bool:
@@ -59,8 +59,11 @@ def venv_release(home: Path) -> str | None:
 def _read_database(
     url: str, with_tables: bool
 ) -> tuple[str | None, str | None, dict[str, TableStats], str | None]:
-    """Return (release, revision, table stats, error); an unreadable database gives an
-    error text instead of raising, so that preflight can report it as a failed check."""
+    """Return (release, revision, table stats, error).
+
+    An unreadable database gives an error text instead of raising, so that preflight can
+    report it as a failed check.
+    """
     path = database.sqlite_path(url)
     if path is not None and not path.is_file():
         return None, None, {}, None
@@ -78,8 +81,8 @@ def _read_database(
 
 
 def _pick_release(catalog: Catalog, sources: dict[str, str | None], revision: str | None, fmt: str | None) -> str | None:
-    """The database's own record wins; then the venv's version; then the release the
-    revision and config format single out."""
+    """Return the release the database records, else the venv's version, else the one
+    release that the revision and config format single out."""
     for key in ("database", "venv"):
         if sources.get(key):
             return sources[key]
@@ -177,8 +180,8 @@ def detect_home(
 def locate_home(option: Path | str | None, *, required: bool) -> Path | None:
     """Return the home named by ``--home``, else ``LOOM_HOME``, else the current folder.
 
-    A home named explicitly must be a LOOM home; the current folder that is not one
-    gives None unless ``required`` is set, so ``plan`` can describe the catalog alone.
+    A home named explicitly must be a LOOM home. A current folder that is not one gives
+    None unless ``required`` is set, so that ``plan`` can describe the catalog alone.
     """
     explicit = option if option is not None else os.environ.get("LOOM_HOME") or None
     if explicit is not None:

@@ -1,4 +1,4 @@
-"""What detection found in a LOOM home."""
+"""The state of a LOOM home as detection reads it."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ class HomeState:
         return sum(stats.rows for stats in self.tables.values())
 
     def fingerprint(self) -> dict[str, str | None]:
-        """The inputs a saved plan records, so that a changed home is noticed."""
+        """Return the inputs a saved plan records, so that a changed home is noticed."""
         return {
             "release": self.release,
             "db_revision": self.db_revision,

@@ -1,7 +1,7 @@
-"""Whether the local LOOM service that the supervisor started is running.
+"""Detection of the local LOOM service that the supervisor started.
 
 The supervisor (engine area) writes ``service.pid`` and ``service.json`` into the state
-folder; a PID file whose process is gone or a zombie means the service is not running.
+folder. A PID file whose process is gone or a zombie means the service is not running.
 """
 
 from __future__ import annotations

@@ -20,9 +20,12 @@ def jump_type(source: Version, target: Version) -> str:
 
 
 def edge_risk(catalog: Catalog, edge: Edge) -> str:
-    """High when old code cannot serve the result or the operator must act (breaking
-    changes, a contract revision, overwritten config values, export/import or a major
-    jump); medium when the schema or files change or for a minor jump; else low."""
+    """Return ``high`` when old code cannot serve the result or the operator must act.
+
+    That covers breaking changes, a contract revision, overwritten config values,
+    export/import and a major jump. Returns ``medium`` when the schema or files change or
+    for a minor jump, else ``low``.
+    """
     kind = jump_type(edge.source, edge.target)
     contract = any(catalog.revision(r).mark == "contract" for r in edge.db_revisions)
     overwrites = any("set_value" in op for op in edge.config)

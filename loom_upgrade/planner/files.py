@@ -91,8 +91,11 @@ def _read_document(path: Path) -> dict[str, Any]:
 
 
 def load_plan(path: Path | str, home: Path | str, catalog: Catalog | None = None) -> Plan:
-    """Read a plan file and verify its digest with ``home``'s key; raise ``PlanError`` if it
-    was changed after it was saved or was made for another home."""
+    """Read a plan file and verify its digest with ``home``'s key.
+
+    Raises ``PlanError`` when the file was changed after it was saved or was made for
+    another home.
+    """
     path = Path(path)
     document = _read_document(path)
     validate_plan_document(document, path)
@@ -107,9 +110,11 @@ def load_plan(path: Path | str, home: Path | str, catalog: Catalog | None = None
 
 
 def check_fresh(plan: Plan, home: HomeState, catalog: Catalog | None = None) -> str:
-    """Return ``FRESH`` when the home is still as the plan recorded it, or
-    ``ALREADY_AT_TARGET`` when the home already runs the plan's target; raise
-    ``PlanError`` naming every recorded input that changed otherwise."""
+    """Return ``FRESH`` when the home is still as the plan recorded it.
+
+    Returns ``ALREADY_AT_TARGET`` when the home already runs the plan's target. Otherwise
+    raises ``PlanError`` naming every recorded input that changed.
+    """
     catalog = catalog or load_catalog()
     target = catalog.release(plan.target)
     if home.release == plan.target and target is not None and home.db_revision == target.db_revision:

@@ -40,7 +40,7 @@ class Plan:
         return [hop.edge for hop in self.hops]
 
     def to_document(self) -> dict[str, Any]:
-        """The plan as JSON data; ``digest`` is included when the plan has been signed."""
+        """Return the plan as JSON data, with ``digest`` once the plan has been signed."""
         document = {
             "plan_format": PLAN_FORMAT,
             "from": self.source,

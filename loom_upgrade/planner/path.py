@@ -2,7 +2,7 @@
 
 In-place edges join consecutive releases, so the in-place path is unique. Export/import
 edges jump over releases (0.2.0 -> 1.0.0) and are used only when ``--path
-export-import`` asks for them or when no in-place path exists.
+export-import`` requests them or when no in-place path exists.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ PATH_MODES = ("auto", IN_PLACE, EXPORT_IMPORT)
 
 
 def _all_paths(catalog: Catalog, source: Release, target: Release) -> list[list[Edge]]:
-    """Every chain of forward edges from ``source`` to ``target`` (the catalog is a small DAG)."""
+    """Return every chain of forward edges from ``source`` to ``target`` (the catalog is a small DAG)."""
     found: list[list[Edge]] = []
 
     def walk(position, chain: list[Edge]) -> None:

@@ -1,5 +1,5 @@
-"""The database is intact: SQLite ``integrity_check`` and ``foreign_key_check``, or a
-PostgreSQL connection that answers."""
+"""Database integrity: SQLite ``integrity_check`` and ``foreign_key_check``, or a
+successful PostgreSQL connection."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ DISTRIBUTION = "loom-narrative"
 
 
 def declared_requirements() -> list[Requirement]:
-    """The distribution's unconditional requirements (extras excluded)."""
+    """Return the distribution's unconditional requirements (extras excluded)."""
     requirements = []
     for text in metadata.requires(DISTRIBUTION) or []:
         try:

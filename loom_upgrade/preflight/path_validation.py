@@ -1,7 +1,10 @@
-"""The whole path is valid before anything is touched: every hop's edge is in the
-catalog, every hop's config/env/canon/plugin migration succeeds on a scratch copy of the
-home (each hop on the previous hop's output), and the new release's artifact source is
-reachable when the plan switches artifacts."""
+"""Validation of the whole upgrade path before anything is touched.
+
+Every hop's edge must be in the catalog. Every hop's config, env, canon and plugin
+migration must succeed on a scratch copy of the home, each hop on the previous hop's
+output. When the plan switches artifacts, the new release's artifact source must be
+reachable.
+"""
 
 from __future__ import annotations
 

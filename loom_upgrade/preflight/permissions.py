@@ -14,8 +14,8 @@ _SHOWN = 5  # paths named in the detail; the count covers the rest
 
 
 def _writable(path: Path) -> bool:
-    # os.access reports EROFS for read-only mounts even for root; statvfs catches a
-    # read-only bind mount whose access() answer is cached by the kernel as writable.
+    # os.access() fails with EROFS on a read-only mount even for root. The statvfs
+    # ST_RDONLY flag is checked as well, in case access() alone misses a read-only bind.
     if not os.access(path, os.W_OK):
         return False
     return not os.statvfs(path).f_flag & os.ST_RDONLY

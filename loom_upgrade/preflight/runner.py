@@ -81,8 +81,8 @@ def run_preflight(
 
     A failing check counts as passed only when its name is in ``overrides``. ``limits``
     replaces thresholds (``min_memory_bytes``, ``min_python``, ``requirements``).
-    ``plan_error`` says why no plan could be made when ``plan`` is None; the
-    path-validation check then fails with it.
+    ``plan_error`` is the reason no plan could be made when ``plan`` is None, and the
+    path-validation check fails with it.
     """
     _validate_overrides(set(overrides))
     context = PreflightContext(

@@ -1,4 +1,4 @@
-"""When the local service runs, its ``/health`` endpoint answers."""
+"""Probe of the local service's ``/health`` endpoint when the service is running."""
 
 from __future__ import annotations
 

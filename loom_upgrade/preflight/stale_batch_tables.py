@@ -1,7 +1,7 @@
-"""No ``_alembic_tmp_*`` table is left over from an interrupted batch migration.
+"""Detection of ``_alembic_tmp_*`` tables left over from an interrupted batch migration.
 
 Alembic's SQLite batch mode copies a table into ``_alembic_tmp_<name>`` and renames it
-back; a crash in between leaves the copy, and the next migration fails creating it again.
+back. A crash in between leaves the copy, and the next migration fails to create it again.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def report_document(
     events: list[dict[str, Any]] | None = None,
     error: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One JSON document for one command; only the parts that command produced are set."""
+    """Build one JSON document for one command, with only the parts that command produced."""
     document: dict[str, Any] = {"report_format": REPORT_FORMAT, "command": command, "exit_code": exit_code}
     for name, value in (("plan", plan), ("preflight", preflight), ("releases", releases), ("events", events),
                         ("error", error)):
@@ -44,7 +44,7 @@ def report_document(
 
 
 def event_dict(event: Any) -> dict[str, Any]:
-    """An engine event as a plain dict with an ISO 8601 ``timestamp`` next to its epoch time."""
+    """Convert an engine event to a plain dict with an ISO 8601 ``timestamp`` beside its epoch time."""
     data = event.to_dict() if hasattr(event, "to_dict") else dict(event)
     moment = data.get("time")
     if isinstance(moment, (int, float)) and "timestamp" not in data:
@@ -53,5 +53,5 @@ def event_dict(event: Any) -> dict[str, Any]:
 
 
 def event_line(event: Any) -> str:
-    """One event as one line of JSON (JSONL), without the trailing newline."""
+    """Serialize one event as one line of JSON (JSONL), without the trailing newline."""
     return json.dumps(event_dict(event), ensure_ascii=False, default=str, separators=(",", ":"))

@@ -48,12 +48,7 @@ def _row_lines(hop: dict[str, Any]) -> str:
     return _lines([row_rule_text(table, rule) for table, rule in hop["rows"].items()])
 
 
-def hop_table(hop: dict[str, Any]) -> Table:
-    """One hop: what changes, what the operator must know, and the estimate."""
-    title = _("Hop {index}: {source} -> {target}").format(index=hop["index"], source=hop["from"], target=hop["to"])
-    table = Table(title=title, show_header=False, box=box.SIMPLE, title_justify="left")
-    table.add_column(_("item"), style="bold", no_wrap=True)
-    table.add_column(_("detail"))
+def _hop_rows(hop: dict[str, Any]) -> list[tuple[str, str]]:
     other_config = [op for op in hop["config_ops"] if op not in hop["new_config"]]
     rows = [
         (_("Type"), hop["type"]),
@@ -74,19 +69,28 @@ def hop_table(hop: dict[str, Any]) -> Table:
     ]
     if hop.get("plugins"):
         rows.insert(10, (_("Plugin manifests"), hop["plugins"]))
-    estimate = hop.get("estimate")
-    if estimate is not None:
-        rows.append(
-            (
-                _("Estimate"),
-                _("{rows} rows rewritten, about {duration}; backup {size}, about {backup}").format(
-                    rows=estimate["rows_rewritten"],
-                    duration=human_seconds(estimate["seconds"]),
-                    size=human_bytes(estimate["backup_bytes"]),
-                    backup=human_seconds(estimate["backup_seconds"]),
-                ),
-            )
-        )
+    return rows
+
+
+def _estimate_text(estimate: dict[str, Any]) -> str:
+    return _("{rows} rows rewritten, about {duration}; backup {size}, about {backup}").format(
+        rows=estimate["rows_rewritten"],
+        duration=human_seconds(estimate["seconds"]),
+        size=human_bytes(estimate["backup_bytes"]),
+        backup=human_seconds(estimate["backup_seconds"]),
+    )
+
+
+def hop_table(hop: dict[str, Any]) -> Table:
+    """Build one hop's table: what changes, what the operator must know, and the estimate."""
+    title = _("Hop {index}: {source} -> {target}").format(index=hop["index"], source=hop["from"], target=hop["to"])
+    table = Table(title=title, show_header=False, box=box.SIMPLE, title_justify="left")
+    table.add_column(_("item"), style="bold", no_wrap=True)
+    table.add_column(_("detail"))
+
+    rows = _hop_rows(hop)
+    if hop.get("estimate") is not None:
+        rows.append((_("Estimate"), _estimate_text(hop["estimate"])))
     for name, value in rows:
         table.add_row(name, Text(value))
     return table
@@ -145,7 +149,7 @@ def _estimate_lines(estimates: dict[str, Any] | None) -> list[str]:
 
 
 def plan_view(document: dict[str, Any], diffs: list[RenderableType] | None = None) -> Group:
-    """The whole plan: summary, one table per hop, optional diffs, steps and estimates."""
+    """Build the whole plan view: summary, one table per hop, optional diffs, steps and estimates."""
     parts: list[RenderableType] = [Text(line) for line in _summary_lines(document)]
     parts += [Text(_("warning: {text}").format(text=w)) for w in document.get("warnings", [])]
     parts += [hop_table(hop) for hop in document["hops"]]
@@ -157,7 +161,7 @@ def plan_view(document: dict[str, Any], diffs: list[RenderableType] | None = Non
 
 
 def preflight_view(report: dict[str, Any]) -> Group:
-    """One pass/fail line per check with its measured value, then the fixes of failures."""
+    """Build one pass/fail line per check with its measured value, then the fixes of failures."""
     table = Table(title=_("Preflight checks"), box=box.SIMPLE_HEAD, title_justify="left")
     for column in (_("result"), _("check"), _("measured"), _("detail")):
         table.add_column(column)

@@ -63,7 +63,11 @@ def preflight_markdown(report: dict[str, Any]) -> str:
         "| --- | --- | --- | --- |",
     ]
     for check in report["checks"]:
-        mark = "PASS" if check["passed"] else ("SKIPPED" if check.get("overridden") else "FAIL")
+        mark = "FAIL"
+        if check["passed"]:
+            mark = "PASS"
+        elif check.get("overridden"):
+            mark = "SKIPPED"
         lines.append("| " + " | ".join(_cell(c) for c in (mark, check["name"], check["measured"] or "", check["detail"] or "")) + " |")
     return "\n".join(lines) + "\n"
 

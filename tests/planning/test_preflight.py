@@ -83,7 +83,8 @@ def test_dependencies_fail_on_unsatisfied_version(catalog, make_test_home):
     check = _result(report, "dependencies")
     assert not check.passed
     assert check.measured == "0 of 2 satisfied"
-    assert "packaging" in check.detail and "does not satisfy >=999" in check.detail
+    assert "packaging" in check.detail
+    assert "does not satisfy >=999" in check.detail
     assert "no-such-package-loom is not installed" in check.detail
 
 
