@@ -17,10 +17,13 @@ log = logging.getLogger(__name__)
 # Home -------------------------------------------------------------------------------------
 
 
-def detect(home: Path) -> Any:
+def detect(home: Path, *, full: bool = False) -> Any:
+    """Detect the home; by default without running ``loom --version`` or counting rows, which are slow."""
     from loom_upgrade.home import detect_home
 
-    return detect_home(home)
+    if full:
+        return detect_home(home)
+    return detect_home(home, probe_venv=False, with_tables=False)
 
 
 def db_url(home: Path) -> str:
@@ -31,33 +34,15 @@ def db_url(home: Path) -> str:
 # Migrations of files ----------------------------------------------------------------------
 
 
-def edge_mapping(edge: Any) -> dict[str, Any]:
-    """A catalog ``Edge`` in the raw form ``loom_upgrade.migrate.apply_edge`` reads."""
-    return {
-        "from": str(edge.source),
-        "to": str(edge.target),
-        "config": list(edge.config),
-        "env": list(edge.env),
-        "canon": list(edge.canon),
-        "plugins": edge.plugins,
-    }
-
-
 def file_edges(catalog: Any, edge: Any) -> list[Any]:
     """The edges whose file migrations a hop applies: along ``via`` for export/import."""
-    if not edge.via:
-        return [edge]
-    stops = [edge.source, *edge.via, edge.target]
-    chain = []
-    for source, target in zip(stops, stops[1:]):
-        chain.append(next(e for e in catalog.edges if e.source == source and e.target == target and not e.via))
-    return chain
+    return list(catalog.file_edges(edge))
 
 
 def apply_edge(home: Path, edge: Any, kind: str, *, dry_run: bool = False) -> Any:
     from loom_upgrade.migrate import apply_edge as migrate_edge
 
-    return migrate_edge(home, edge_mapping(edge), dry_run=dry_run, only={kind})
+    return migrate_edge(home, edge.as_mapping(), dry_run=dry_run, only={kind})
 
 
 def report_diffs(report: Any) -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""The local target's built-in supervisor for ``loom serve``.
+"""The local target's built-in supervisor for ``loom --home H serve``.
 
 There is no systemd on the machines this runs on, so the local target runs the service
 itself: detached in its own session, with ``<state>/service.pid``, ``<state>/service.log``
@@ -111,7 +111,7 @@ def start(
     current = running_service(state)
     if current is not None:
         return current
-    argv = [executable, "serve", "--home", str(home), "--host", host, "--port", str(port)]
+    argv = [executable, "--home", str(home), "serve", "--host", host, "--port", str(port)]
     environment = dict(os.environ if env is None else env)
     environment["LOOM_HOME"] = str(home)
     log.info("starting %s", " ".join(argv))
