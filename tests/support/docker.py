@@ -1,0 +1,82 @@
+"""Fixtures for tests that need Docker: a running daemon, LOOM's base image and LOOM images.
+
+``docker_client`` runs ``scripts/components/docker.sh all`` (install docker.io and
+mmdebstrap when missing, start dockerd in the background, build the ``loom-base`` image
+once) and returns a docker SDK client. ``loom_image(version)`` builds an image of the
+working tree stamped with ``version`` from the wheelhouse, with no network access, and
+reuses it while the wheel's content is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support.components import component_missing
+
+ROOT = Path(__file__).resolve().parents[2]
+SETUP_SCRIPT = ROOT / "scripts" / "components" / "docker.sh"
+BASE_IMAGE = "loom-base:bookworm"
+TEST_LABEL = "org.loom.test"
+SETUP_TIMEOUT_SECONDS = 600
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    if shutil.which("bash") is None:
+        component_missing("Docker", "bash is needed to run scripts/components/docker.sh")
+    result = subprocess.run(["bash", str(SETUP_SCRIPT), "all"], capture_output=True, text=True,
+                            timeout=SETUP_TIMEOUT_SECONDS, check=False)
+    if result.returncode != 0:
+        component_missing("Docker", f"{SETUP_SCRIPT} failed: {result.stderr[-1500:]}")
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env()
+        client.ping()
+    except DockerException as exc:
+        component_missing("Docker", f"the daemon does not answer: {exc}")
+    yield client
+    client.close()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+@pytest.fixture(scope="session")
+def loom_image(docker_client, wheelhouse, stamped_wheel, tmp_path_factory) -> Callable[[str], str]:
+    """Return ``loom_image(version) -> tag`` of an image with that stamped release installed."""
+    from docker.errors import BuildError, ImageNotFound
+
+    def build(version: str) -> str:
+        wheel = stamped_wheel(version)
+        digest = hashlib.sha256((_digest(wheel) + _digest(ROOT / "deploy" / "Dockerfile")).encode()).hexdigest()[:12]
+        tag = f"loom-test:{version}-{digest}"
+        try:
+            docker_client.images.get(tag)
+            return tag
+        except ImageNotFound:
+            pass
+        context = tmp_path_factory.mktemp(f"docker-context-{version}")
+        wheels = context / "wheels"
+        shutil.copytree(wheelhouse, wheels, ignore=shutil.ignore_patterns(".complete-*"))
+        shutil.copy2(wheel, wheels / wheel.name)
+        shutil.copy2(ROOT / "deploy" / "Dockerfile", context / "Dockerfile")
+        shutil.copy2(ROOT / "deploy" / "dockerignore", context / ".dockerignore")
+        try:
+            docker_client.images.build(path=str(context), tag=tag, rm=True, forcerm=True,
+                                       buildargs={"LOOM_VERSION": version, "BASE_IMAGE": BASE_IMAGE},
+                                       labels={TEST_LABEL: "1"})
+        except BuildError as exc:
+            log = "".join(chunk.get("stream", "") for chunk in exc.build_log)
+            raise AssertionError(f"building {tag} failed: {exc}\n{log[-3000:]}") from exc
+        return tag
+
+    return build
