@@ -219,6 +219,11 @@ class SessionService:
     @contextmanager
     def _writing(self) -> Iterator[MemoryStore]:
         with self.engine.begin() as connection:
+            if connection.dialect.name == "sqlite":
+                # Take the write lock before reading the last turn: with SQLite's default
+                # deferred BEGIN, two writers could read the same last turn and store
+                # duplicate turn indexes. PostgreSQL locks the session row instead.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             store = self._store(connection)
             yield store
             store.record_release(__version__)

@@ -131,3 +131,26 @@ def test_settings_invalid_mode_error():
     with pytest.raises(SettingsError) as caught:
         EngineSettings(handling_mode="lenient")
     assert str(caught.value) == "The intervention handling mode 'lenient' is invalid. Set INTERVENTION_HANDLING_MODE or intervention.handling_mode to strict or adaptive."
+
+
+def test_concurrent_turns_get_distinct_indexes(service, basic_world):
+    import threading
+
+    session = service.create_session(basic_world, seed=1)
+    errors = []
+
+    def play(worker):
+        for number in range(4):
+            try:
+                service.play_turn(session.id, f"I act {worker}-{number}.")
+            except Exception as exc:  # collected so the assert below shows it
+                errors.append(exc)
+
+    threads = [threading.Thread(target=play, args=(worker,)) for worker in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    indexes = [turn.turn_index for turn in service.list_turns(session.id)]
+    assert errors == []
+    assert indexes == list(range(13))
