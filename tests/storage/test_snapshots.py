@@ -45,3 +45,16 @@ def test_fingerprint_detects_changed_default(tmp_path):
         fingerprint.schema_fingerprint(f"sqlite:///{tmp_path / 'altered.db'}"), fingerprint.schema_fingerprint(url)
     )
     assert differences == ["tables.game_facts.columns.importance.default: expected '0.7', found '0.5'"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("release", ["0.9.3", "1.1.0"])
+def test_postgresql_chain_matches_sqlite(release, postgres_url, tmp_path):
+    """The same revision gives the same tables on both dialects (search objects differ by design)."""
+    postgresql = fingerprint.reference_fingerprint(release, "postgresql", scratch_url=postgres_url)["tables"]
+    sqlite = fingerprint.reference_fingerprint(release, "sqlite")["tables"]
+    if "memory_facts" in postgresql:
+        trigram = [index for index in postgresql["memory_facts"]["indexes"] if index["using"] == "gin"]
+        assert [index["name"] for index in trigram] == ["idx_memory_facts_content_trgm"]
+        postgresql["memory_facts"]["indexes"].remove(trigram[0])
+    assert fingerprint.differences(sqlite, postgresql) == []
