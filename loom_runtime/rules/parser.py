@@ -76,7 +76,7 @@ def parse_canon(text: str, path: str | Path = "<canon>") -> Canon:
     """Parse canon Markdown ``text``; ``path`` is only used in messages and the result."""
     name = str(path)
     tokens = _markdown().parse(text)
-    front_matter = _read_front_matter(tokens, name)
+    front_matter = _read_front_matter(tokens, text, name)
     title_heading, section_list, warnings = _split_sections(tokens, name)
 
     parts = _collect_parts(section_list, name)
@@ -113,9 +113,12 @@ def _markdown() -> MarkdownIt:
 # Front matter
 
 
-def _read_front_matter(tokens: list[Token], path: str) -> dict[str, Any]:
+def _read_front_matter(tokens: list[Token], text: str, path: str) -> dict[str, Any]:
     token = next((t for t in tokens if t.type == "front_matter"), None)
     if token is None:
+        if text.split("\n", 1)[0].rstrip() == "---":
+            # markdown-it reads an unclosed front matter block as a thematic break and prose.
+            raise CanonError(path, 1, _("The front matter is not closed."), _("End the front matter with a line that contains only '---'."))
         return {}
     try:
         data = YAML(typ="safe", pure=True).load(token.content)
@@ -262,10 +265,15 @@ def _entities(section: _Section | None, path: str, noun: str) -> list[Entity]:
             current[1].append(block.text)
         elif block.kind == "item":
             name, description = _split_name(block.text)
+            if not name:
+                raise CanonError(
+                    path, block.line, _("The {noun} list item is empty.").format(noun=noun),
+                    _("Write it as 'Name: description', or delete the empty list item."),
+                )
             entities.append(Entity(name, description, block.line))
     finish()
     _reject_duplicates(entities, path, noun)
-    return [entity for entity in entities if entity.name]
+    return entities
 
 
 def _split_name(text: str) -> tuple[str, str]:

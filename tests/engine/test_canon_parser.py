@@ -190,3 +190,15 @@ def test_error_message_in_chinese():
     finally:
         set_language("en")
     assert str(caught.value) == "canon/a.md：设定缺少开场一节。 修复方法：添加 '## 开场'（或 '## Opening'）一节，写出每个会话开始时的场景。"
+
+
+def test_unclosed_front_matter_error():
+    with pytest.raises(CanonError) as caught:
+        parse_canon("---\ntitle: X\n\n## Opening\n\nGo.\n", "u.md")
+    assert str(caught.value) == "u.md, line 1: The front matter is not closed. Fix: End the front matter with a line that contains only '---'."
+
+
+def test_empty_character_item_error():
+    with pytest.raises(CanonError) as caught:
+        parse_canon("## Characters\n\n- A: b\n-\n\n## Opening\n\nGo.\n", "e.md")
+    assert str(caught.value) == "e.md, line 4: The character list item is empty. Fix: Write it as 'Name: description', or delete the empty list item."
