@@ -87,13 +87,23 @@ class SessionService:
         self.plugins = plugins if plugins is not None else PluginRegistry.load(self.settings.plugins_directory)
         self._canons: dict[Path, tuple[float, Canon]] = {}
         if self.plugins.plugins:
-            with self._writing() as store:
-                for plugin in self.plugins.plugins:
-                    manifest = plugin.manifest
-                    store.save_plugin_state(manifest.name, manifest.version, True, manifest.settings)
+            self._record_plugins()
 
     def close(self) -> None:
         self.provider.close()
+
+    def _record_plugins(self) -> None:
+        """Record the loaded plugins in plugin_state, and drop the ones an operator disabled there."""
+        with self._writing() as store:
+            states = store.plugin_states()
+            disabled = {name for name, state in states.items() if not state["enabled"]}
+            for plugin in self.plugins.plugins:
+                manifest = plugin.manifest
+                enabled = manifest.name not in disabled
+                store.save_plugin_state(manifest.name, manifest.version, enabled, manifest.settings)
+        if disabled:
+            logger.info("Plugins disabled in plugin_state: %s", ", ".join(sorted(disabled)))
+            self.plugins = self.plugins.without(disabled)
 
     # sessions
 

@@ -23,6 +23,7 @@ class OfflineProvider(Provider):
 
     def __init__(self, model: str = DEFAULT_MODEL, temperature: float = 0.7) -> None:
         self.model = model
+        # NOTE: kept for the config format only; the narration varies with the seed, not the temperature.
         self.temperature = temperature
 
     def narrate(self, request: NarrationRequest) -> Narration:

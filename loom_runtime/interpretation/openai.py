@@ -1,9 +1,10 @@
 """A provider for any OpenAI-compatible ``/v1/chat/completions`` endpoint, over httpx.
 
 Requests time out after ``timeout`` seconds. A timeout, a connection failure, a 429 or a
-5xx response is retried up to ``max_retries`` times with exponential backoff (``backoff``,
-then twice that, and so on, capped at ``max_backoff``). The API key is read from the
-environment variable named by ``api_key_env`` and is never logged or put in a message.
+5xx response is retried up to ``max_retries`` times with exponential backoff: ``backoff``
+seconds, then twice that, and so on, or longer when the response has a Retry-After
+header, never more than ``max_backoff``. The API key is read from the environment
+variable named by ``api_key_env`` and is never logged or put in a message.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class OpenAIProvider(Provider):
         self.max_backoff = max_backoff
         self._sleep = sleep
         self._url = _completions_url(base_url)
+        self._retry_after = 0.0
         headers = {"Content-Type": "application/json"}
         if api_key_env:
             key = environ.get(api_key_env, "")
@@ -86,19 +88,21 @@ class OpenAIProvider(Provider):
                     + " "
                     + _("Check that the service is reachable, or raise llm_providers.openai.max_retries.")
                 )
-            delay = min(self.backoff * (2**attempt), self.max_backoff)
+            delay = min(max(self.backoff * (2**attempt), self._retry_after), self.max_backoff)
             logger.warning("Chat completion request to %s failed (%s); retry %d of %d in %.2f s", self._url, failure, attempt + 1, self.max_retries, delay)
             self._sleep(delay)
             attempt += 1
 
     def _post_once(self, payload: dict[str, Any]) -> dict[str, Any] | str:
         """Return the decoded JSON body, or a short reason when the request may be retried."""
+        self._retry_after = 0.0
         try:
             response = self._client.post(self._url, json=payload)
         except httpx.TimeoutException:
             return _("timed out")
         except httpx.TransportError as exc:
             return _("connection failed ({error})").format(error=type(exc).__name__)
+        self._retry_after = _retry_after_seconds(response)
         if response.status_code in RETRY_STATUSES:
             return _("HTTP status {status}").format(status=response.status_code)
         if response.status_code >= 400:
@@ -111,6 +115,15 @@ class OpenAIProvider(Provider):
             return response.json()
         except ValueError as exc:
             raise ProviderError(_("The language model API at {url} returned a body that is not JSON.").format(url=self._url)) from exc
+
+
+def _retry_after_seconds(response: httpx.Response) -> float:
+    """Return the delay a 429 or 503 response requests in Retry-After (seconds form only), else 0."""
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return 0.0
 
 
 def _completions_url(base_url: str) -> str:

@@ -58,6 +58,10 @@ class PluginRegistry:
             logger.info("Loaded plugin %s %s from %s", manifest.name, manifest.version, folder)
         return cls(list(loaded.values()))
 
+    def without(self, names: set[str]) -> PluginRegistry:
+        """Return a registry of the same plugins minus those named in ``names``."""
+        return PluginRegistry([plugin for plugin in self.plugins if plugin.manifest.name not in names])
+
     def names(self) -> list[str]:
         return [plugin.manifest.name for plugin in self.plugins]
 

@@ -194,3 +194,25 @@ def test_duplicate_plugin_name_error(tmp_path):
     with pytest.raises(PluginError) as caught:
         PluginRegistry.load(plugins)
     assert str(caught.value).startswith(f"{second}: The plugin name 'same' is already used by ")
+
+
+def test_disabled_plugin_not_run(tmp_path, sqlite_url, basic_world):
+    plugins = tmp_path / "plugins"
+    shutil.copytree(BUNDLED_DICE.parent, plugins / "dice-roller", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    engine = sa.create_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO plugin_state (name, version, enabled, settings, updated_at) VALUES ('dice-roller', '1.0.0', 0, '{}', '2026-01-01 00:00:00')")
+        )
+
+    service = SessionService(sqlite_url, EngineSettings(plugins_directory=plugins))
+    session = service.create_session(basic_world, seed=4)
+    result = service.play_turn(session.id, "I roll a d20 for luck.")
+    service.close()
+
+    with engine.connect() as connection:
+        enabled = connection.execute(sa.text("SELECT enabled FROM plugin_state WHERE name = 'dice-roller'")).scalar()
+    engine.dispose()
+    assert service.plugins.names() == []
+    assert "Dice roll" not in result.narration
+    assert not enabled

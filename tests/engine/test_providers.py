@@ -28,7 +28,7 @@ class StubAPI:
     """A chat completions endpoint on 127.0.0.1 that answers from a queue of planned replies."""
 
     def __init__(self) -> None:
-        self.replies: list[tuple[int, object, float]] = []
+        self.replies: list[tuple[int, object, float, dict]] = []
         self.requests: list[dict] = []
         self.headers: list[dict] = []
         stub = self
@@ -38,12 +38,14 @@ class StubAPI:
                 length = int(self.headers.get("Content-Length", 0))
                 stub.requests.append(json.loads(self.rfile.read(length)))
                 stub.headers.append(dict(self.headers))
-                status, body, delay = stub.replies.pop(0) if stub.replies else (500, {"error": "no reply planned"}, 0)
+                status, body, delay, headers = stub.replies.pop(0) if stub.replies else (500, {"error": "no reply planned"}, 0, {})
                 time.sleep(delay)
                 data = json.dumps(body).encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
+                    for name, value in headers.items():
+                        self.send_header(name, value)
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
@@ -62,8 +64,8 @@ class StubAPI:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def plan(self, status: int, body: object, delay: float = 0.0) -> None:
-        self.replies.append((status, body, delay))
+    def plan(self, status: int, body: object, delay: float = 0.0, headers: dict | None = None) -> None:
+        self.replies.append((status, body, delay, headers or {}))
 
 
 @pytest.fixture
@@ -157,6 +159,16 @@ def test_openai_retries_after_500(stub_api, request_en):
     assert narration.text == "Second try."
     assert len(stub_api.requests) == 3
     assert provider.sleeps == [0.25, 0.5]
+
+
+def test_openai_honours_retry_after(stub_api, request_en):
+    stub_api.plan(429, {"error": "slow down"}, headers={"Retry-After": "3"})
+    stub_api.plan(200, completion("Patience."))
+    provider = openai_provider(stub_api.url, max_retries=1, backoff=0.1, max_backoff=5.0)
+    narration = provider.narrate(request_en)
+    provider.close()
+    assert narration.text == "Patience."
+    assert provider.sleeps == [3.0]
 
 
 def test_openai_gives_up_after_retries(stub_api, request_en, caplog):
