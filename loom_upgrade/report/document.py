@@ -32,12 +32,22 @@ def report_document(
     preflight: dict[str, Any] | None = None,
     releases: list[dict[str, Any]] | None = None,
     events: list[dict[str, Any]] | None = None,
+    outcome: str | None = None,
+    rollback: dict[str, Any] | None = None,
     error: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build one JSON document for one command, with only the parts that command produced."""
     document: dict[str, Any] = {"report_format": REPORT_FORMAT, "command": command, "exit_code": exit_code}
-    for name, value in (("plan", plan), ("preflight", preflight), ("releases", releases), ("events", events),
-                        ("error", error)):
+    parts = {
+        "plan": plan,
+        "preflight": preflight,
+        "releases": releases,
+        "events": events,
+        "outcome": outcome,
+        "rollback": rollback,
+        "error": error,
+    }
+    for name, value in parts.items():
         if value is not None:
             document[name] = value
     return document

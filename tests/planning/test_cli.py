@@ -132,3 +132,14 @@ def test_preflight_cli_unknown_check(tmp_path, make_test_home, flag):
     result = run("preflight", "--home", str(home), flag, "disk", cwd=tmp_path)
     assert result.returncode == 2
     assert "error: --skip-check disk names no preflight check." in result.stderr
+
+
+def test_plan_cli_with_home_shows_estimates(tmp_path, make_test_home):
+    home = make_test_home("0.9.3", turns=50)
+    result = run("plan", "--to", "0.10", cwd=tmp_path, extra_env={"LOOM_HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    assert f"Home: {home}" in result.stdout
+    assert "Config changes of hop 1 (dry run):" in result.stdout
+    assert "+interpreter:" in result.stdout
+    assert "Estimated backup: " in result.stdout
+    assert "they are not measurements." in result.stdout

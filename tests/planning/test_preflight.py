@@ -233,3 +233,27 @@ def test_override_accepts_named_failure(catalog, make_test_home):
     overridden = _preflight(catalog, home, overrides={"stale-batch-tables"})
     assert overridden.passed
     assert overridden.overridden == ["stale-batch-tables"]
+
+
+def test_path_validation_fails_without_wheel(catalog, make_test_home, tmp_path):
+    from loom_upgrade.targets.base import ArtifactSource
+
+    wheelhouse = tmp_path / "wheelhouse"
+    wheelhouse.mkdir()
+    (wheelhouse / "loom_narrative-1.0.1-py3-none-any.whl").write_bytes(b"")
+    report = _preflight(catalog, make_test_home("1.0.0"), artifact_source=ArtifactSource(wheelhouse=wheelhouse))
+    check = _result(report, "path-validation")
+    assert not check.passed
+    assert check.detail == f"The new release cannot be installed: no loom_narrative-1.1.0 wheel in {wheelhouse}."
+
+
+def test_path_validation_fails_on_dead_index(catalog, make_test_home):
+    from loom_upgrade.targets.base import ArtifactSource
+
+    index = f"http://127.0.0.1:{_free_port()}/simple/"
+    report = _preflight(catalog, make_test_home("1.0.0"), artifact_source=ArtifactSource(index_url=index))
+    check = _result(report, "path-validation")
+    assert not check.passed
+    assert check.detail == (
+        f"The new release cannot be installed: the package index {index} is not reachable: ConnectError."
+    )

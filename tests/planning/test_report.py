@@ -50,8 +50,9 @@ def test_event_line_is_one_json_line():
 
 def test_run_report_validates_with_events():
     events = [event_dict({"kind": "run-started", "run_id": "r1", "time": 1.0, "data": {}})]
-    document = report_document("apply", exit_code=0, events=events)
+    document = report_document("apply", exit_code=0, events=events, outcome="done")
     jsonschema.validate(document, load_schema("report.schema.json"))
+    assert document["outcome"] == "done"
 
 
 def test_step_summary_appended_when_set(catalog, tmp_path):
