@@ -1,7 +1,7 @@
 """Connections and table listings shared by the runner, the fingerprint and the exporter.
 
 The migration engine differs from the runtime's on purpose: it uses no pool, leaves the
-journal mode alone (so a refused run leaves the file byte-identical), and on SQLite hands
+journal mode alone (so a rejected run leaves the file byte-identical), and on SQLite hands
 transaction control to SQLAlchemy so that DDL is transactional and PRAGMAs can run before
 BEGIN.
 """
@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from loom_migrations.errors import DatabaseNotFoundError
 
-# Shadow tables that FTS5 keeps for each virtual table; they hold index data, not rows.
+# Shadow tables that FTS5 keeps for each virtual table; they contain index data, not rows.
 FTS5_SHADOW_SUFFIXES = ("_data", "_idx", "_content", "_docsize", "_config")
 BATCH_TEMP_PREFIX = "_alembic_tmp_"
 
@@ -74,7 +74,7 @@ def virtual_tables(connection: Connection) -> list[str]:
 
 
 def data_tables(connection: Connection) -> list[str]:
-    """Return the tables that hold rows: no virtual tables, FTS shadows or SQLite internals."""
+    """Return the tables that contain rows: no virtual tables, FTS shadows or SQLite internals."""
     names = sa.inspect(connection).get_table_names()
     virtual = virtual_tables(connection)
     shadows = {f"{table}{suffix}" for table in virtual for suffix in FTS5_SHADOW_SUFFIXES}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 class MigrationsError(Exception):
-    """Root of every error raised by loom_migrations; ``fix`` says what to do next."""
+    """Root of every error raised by loom_migrations; ``fix`` is the next step for the user."""
 
     def __init__(self, message: str, *, fix: str | None = None) -> None:
         super().__init__(message if fix is None else f"{message} {fix}")
@@ -65,7 +65,7 @@ class StaleBatchTablesError(MigrationsError):
             "interrupted table rebuild; upgrading now would fail or lose rows.",
             fix=(
                 "Either restore the last backup, or check that the table(s) "
-                f"{originals} hold every row and rerun with --drop-stale-batch-tables."
+                f"{originals} contain every row and rerun with --drop-stale-batch-tables."
             ),
         )
         self.tables = tables
@@ -97,12 +97,12 @@ class RowLossError(MigrationsError):
 
 
 class LossyDowngradeError(MigrationsError):
-    """A downgrade would drop a table or column that still holds data."""
+    """A downgrade would drop a table or column that still contains data."""
 
     def __init__(self, revision: str, table: str, column: str | None, rows: int) -> None:
         what = f"column {table}.{column}" if column else f"table {table}"
         super().__init__(
-            f"Downgrading past revision {revision} would drop {what}, which still holds data in {rows} row(s).",
+            f"Downgrading past revision {revision} would drop {what}, which still contains data in {rows} row(s).",
             fix="Restore a backup taken before the upgrade instead, or export the data and empty it first.",
         )
         self.revision = revision

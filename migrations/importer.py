@@ -124,7 +124,7 @@ class _Loader:
             self.fail("the file ends before row_counts; it is truncated.")
         for name, expected in counts_seen.items():
             if self.summary.rows.get(name, 0) != expected and name in self.summary.rows:
-                self.fail(f"table {name} has {self.summary.rows[name]} rows but row_counts says {expected}.")
+                self.fail(f"table {name} has {self.summary.rows[name]} rows but row_counts records {expected}.")
         return self.summary
 
     def check_header(self) -> None:
@@ -251,7 +251,7 @@ def _require_empty(connection, path: Path) -> None:
     if busy:
         raise ExportFormatError(
             str(path),
-            f"the target database already holds rows in {', '.join(busy)}; import only loads an empty database.",
+            f"the target database already contains rows in {', '.join(busy)}; import only loads an empty database.",
             "Create a fresh database with `loom init --force` (it keeps config, .env and canon), then import.",
         )
 

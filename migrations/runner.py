@@ -4,7 +4,7 @@ Both ``loom db upgrade`` and loom-upgrade call this module. Every run goes throu
 same phases:
 
 1. inspect: current revision, leftover ``_alembic_tmp_*`` tables, lossy downgrades;
-   a refusal here has not written anything.
+   a rejection here has not written anything.
 2. migrate: on SQLite, foreign keys are turned off when the connection opens (SQLite
    ignores the PRAGMA inside a transaction, and a table rebuild with enforcement on
    fires ON DELETE CASCADE on the children); all revisions run in one transaction.
@@ -155,7 +155,7 @@ def downgrade(
     progress: Progress | None = None,
     script_location: str | Path | None = None,
 ) -> MigrationResult:
-    """Downgrade to ``target`` (a revision id or ``base``); refuse if it would drop data."""
+    """Downgrade to ``target`` (a revision id or ``base``); raise LossyDowngradeError if it would drop data."""
     return _run("downgrade", url, target, False, progress, script_location)
 
 

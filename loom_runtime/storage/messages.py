@@ -16,13 +16,13 @@ def describe_error(exc: m.MigrationsError) -> tuple[str, str | None]:
         return (
             _("The database at revision {revision} contains {tables}, left behind by an interrupted table rebuild.").format(
                 revision=exc.current or "-", tables=", ".join(exc.tables)),
-            _("Restore the last backup, or check that {tables} hold every row and rerun with --drop-stale-batch-tables.").format(
+            _("Restore the last backup, or check that {tables} contain every row and rerun with --drop-stale-batch-tables.").format(
                 tables=", ".join(table.removeprefix("_alembic_tmp_") for table in exc.tables)),
         )
     if isinstance(exc, m.LossyDowngradeError):
         what = f"{exc.table}.{exc.column}" if exc.column else exc.table
         return (
-            _("Downgrading past revision {revision} would drop {what}, which still holds data in {rows} rows.").format(
+            _("Downgrading past revision {revision} would drop {what}, which still contains data in {rows} rows.").format(
                 revision=exc.revision, what=what, rows=exc.rows),
             _("Restore a backup taken before the upgrade instead."),
         )

@@ -3,7 +3,7 @@
 Chinese has no spaces between words, so both dialects index character trigrams
 (revision 0102): a term of three or more characters, in any script, is found through
 the index. Shorter terms (most Chinese words are one or two characters) are matched as
-substrings within the one session, which holds few enough facts for a scan. A query is
+substrings within the one session, which contains few enough facts for a scan. A query is
 split on whitespace and every term must match (AND).
 """
 

@@ -28,5 +28,5 @@ def export_home(home: Path, output: Path, *, progress: Callable[[str, int], None
         export_database(url, output, progress=progress)
     except MigrationsError as exc:
         raise translate_migrations_error(exc) from exc
-    output.chmod(0o600)  # the export holds every row of the database
+    output.chmod(0o600)  # the export contains every row of the database
     return output

@@ -111,7 +111,7 @@ def test_lossy_downgrade_refused(make_home):
 
     assert error.value.revision == "1001"
     assert str(error.value).startswith(
-        "Downgrading past revision 1001 would drop table plugin_state, which still holds data in 1 row(s)."
+        "Downgrading past revision 1001 would drop table plugin_state, which still contains data in 1 row(s)."
     )
     assert runner.current_revision(url) == "1100"
 

@@ -99,7 +99,7 @@ def test_import_refuses_nonempty_target(make_home, tmp_path):
     source = f"sqlite:///{home / 'data' / 'loom.db'}"
     export_database(source, tmp_path / "export.json")
 
-    with pytest.raises(ExportFormatError, match="already holds rows in .*narrative_sessions"):
+    with pytest.raises(ExportFormatError, match="already contains rows in .*narrative_sessions"):
         import_database(source, tmp_path / "export.json")
 
 

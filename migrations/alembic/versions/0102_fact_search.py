@@ -4,7 +4,7 @@ Mark: expand.
 
 Chinese text has no spaces between words, so word tokenizers see a whole sentence as one
 token. Both dialects index character trigrams instead, which match any substring of three
-or more characters in any script; loom_runtime.storage.search answers shorter terms with
+or more characters in any script; loom_runtime.storage.search matches shorter terms by
 a substring scan limited to one session.
 
 - SQLite: an external-content FTS5 table ``memory_facts_fts`` (tokenizer ``trigram``, in
