@@ -307,7 +307,8 @@ def op_rename_key(state: YamlState, index: int, args: Mapping[str, Any]) -> Outc
         return Outcome(notice=_("{key} is not set; nothing to rename").format(key=format_path(segments)))
     if mapping_find(found.parent, new_name) is not None:
         raise _conflict(state, found, format_path(segments), format_path(sibling))
-    text = replace_span(state.text, found.key.start_mark.index, found.key.end_mark.index, format_key(new_name))
+    new_key = format_key(new_name, found.key.style)
+    text = replace_span(state.text, found.key.start_mark.index, found.key.end_mark.index, new_key)
     return Outcome(text=text, expected=plain_rename(state.data[index], segments, new_name))
 
 
@@ -421,7 +422,7 @@ def op_move_key(state: YamlState, index: int, args: Mapping[str, Any]) -> Outcom
         text = state.text
         if template is not None:
             text = _replace_scalar(text, found.value, format_scalar(value))
-        text = replace_span(text, found.key.start_mark.index, found.key.end_mark.index, format_key(destination[-1]))
+        text = replace_span(text, found.key.start_mark.index, found.key.end_mark.index, format_key(destination[-1], found.key.style))
         return Outcome(text=text, expected=expected)
 
     text = state.text
@@ -488,7 +489,7 @@ def _extract_entry(state: YamlState, text: str, found: Found, new_name: str) -> 
     row = extent.key_line - extent.start
     start = found.key.start_mark.index - lines.offset(extent.key_line)
     end = found.key.end_mark.index - lines.offset(extent.key_line)
-    block[row] = block[row][:start] + format_key(new_name) + block[row][end:]
+    block[row] = block[row][:start] + format_key(new_name, found.key.style) + block[row][end:]
     # Trailing blank lines stay where they were.
     while block and is_blank(block[-1]):
         block.pop()

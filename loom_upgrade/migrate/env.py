@@ -170,6 +170,9 @@ def value_span(binding: Binding) -> tuple[int, int] | None:
         return None
     start = match.end()
     rest = binding.text[start:]
+    if rest.startswith("#") and match.group(0)[-1:] in (" ", "\t"):
+        # python-dotenv reads `KEY= # note` as an empty value followed by a comment.
+        return start, start
     if rest.startswith("'"):
         quoted = _SINGLE_QUOTED.match(rest)
         return (start, start + quoted.end()) if quoted else None
@@ -315,6 +318,8 @@ def set_var(env: EnvFile, name: str, value: str, report: FileReport) -> str | No
         raise unparseable_error(env.path, binding, stop=True)
     text, _portable = format_value(value)
     _assignment(name, value, env, report)
+    if binding.text[span[1] : span[1] + 1] == "#":
+        text += " "
     binding.text = binding.text[: span[0]] + text + binding.text[span[1] :]
     binding.value = value
     return None

@@ -26,7 +26,7 @@ _FLOAT = re.compile(
     r"|[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))"
 )
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?")
-_SAFE_PLAIN = re.compile(r"[A-Za-z0-9_/\u0080-\U0010ffff][A-Za-z0-9_./@%+=\-\u0080-\U0010ffff]*(?::[A-Za-z0-9_/.@%+=\-]+)*")
+_SAFE_PLAIN = re.compile(r"[A-Za-z0-9_/.\u0080-\U0010ffff][A-Za-z0-9_./@%+=\-\u0080-\U0010ffff]*(?::[A-Za-z0-9_/.@%+=\-]+)*")
 
 
 def ambiguous_plain_scalar(text: str) -> bool:
@@ -77,8 +77,12 @@ def format_scalar(value: Any) -> str:
     raise TypeError(f"cannot write a value of type {type(value).__name__} to YAML")
 
 
-def format_key(key: Any) -> str:
-    """Return the YAML text of a mapping key."""
-    if isinstance(key, str):
-        return format_string(key)
-    return format_scalar(key)
+def format_key(key: Any, style: str | None = None) -> str:
+    """Return the YAML text of a mapping key, in the quoting ``style`` of the key it replaces."""
+    if not isinstance(key, str):
+        return format_scalar(key)
+    if style == '"':
+        return json.dumps(key, ensure_ascii=False)
+    if style == "'" and key.isprintable():
+        return "'" + key.replace("'", "''") + "'"
+    return format_string(key)

@@ -7,12 +7,13 @@ differ from ours).
 from __future__ import annotations
 
 import difflib
+import functools
 from pathlib import Path
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from loom_upgrade.migrate.paths import Segment
-from loom_upgrade.migrate.yaml_text import compose_documents
+from loom_upgrade.migrate.yaml_text import compose_documents, parse_documents
 
 REAL_INPUTS = Path(__file__).resolve().parents[3] / "shared" / "cases" / "real-inputs"
 YAML_FILES = (
@@ -30,8 +31,20 @@ def read(name: str) -> str:
     return (REAL_INPUTS / name).read_bytes().decode("utf-8")
 
 
+@functools.lru_cache(maxsize=16)
 def key_paths(text: str) -> list[tuple[int, list[Segment], ScalarNode, Node]]:
     """Return (document, path, key node, value node) for every mapping key of every document."""
+    return key_paths_of(compose_documents(text.lstrip("\ufeff")))
+
+
+@functools.lru_cache(maxsize=16)
+def parse_original(text: str) -> tuple[list, list]:
+    """Return the node trees and plain data of an input file (parsed once per run)."""
+    return parse_documents(text.lstrip("\ufeff"))
+
+
+def key_paths_of(documents: list) -> list[tuple[int, list[Segment], ScalarNode, Node]]:
+    """Return (document, path, key node, value node) for every mapping key of ``documents``."""
     out: list[tuple[int, list[Segment], ScalarNode, Node]] = []
 
     def visit(doc: int, node: Node, path: list[Segment], seen: set[int]) -> None:
@@ -51,7 +64,7 @@ def key_paths(text: str) -> list[tuple[int, list[Segment], ScalarNode, Node]]:
             for index, item in enumerate(node.value):
                 visit(doc, item, path + [index], seen)
 
-    for doc, root in enumerate(compose_documents(text.lstrip("\ufeff"))):
+    for doc, root in enumerate(documents):
         if root is not None:
             visit(doc, root, [], set())
     return out
