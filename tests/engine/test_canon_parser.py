@@ -52,8 +52,10 @@ def test_starter_canons_parse():
     chinese = parse_canon(STARTER_CANON_ZH, "canon/default.md")
     assert english.character_names() == ["Ada Finch", "Old Corran"]
     assert chinese.character_names() == ["艾达", "老柯"]
-    assert english.forbidden_rules and chinese.forbidden_rules
-    assert english.warnings == [] and chinese.warnings == []
+    assert english.forbidden_rules
+    assert chinese.forbidden_rules
+    assert english.warnings == []
+    assert chinese.warnings == []
 
 
 def test_legacy_headings_accepted():

@@ -25,7 +25,7 @@ def english():
 
 
 class StubAPI:
-    """A chat completions endpoint on 127.0.0.1 that answers from a queue of planned replies."""
+    """A chat completions endpoint on 127.0.0.1 that returns planned responses in order."""
 
     def __init__(self) -> None:
         self.replies: list[tuple[int, object, float, dict]] = []
