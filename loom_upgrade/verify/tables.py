@@ -103,8 +103,8 @@ def order_clause(connection: Connection, table: TableInfo) -> str:
     return ", ".join(parts)
 
 
-def stream_rows(connection: Connection, table: TableInfo) -> Iterator[tuple]:
-    """Yield every row of ``table`` (its reflected columns, in order) sorted by primary key."""
+def stream_batches(connection: Connection, table: TableInfo) -> Iterator[list[tuple]]:
+    """Yield the rows of ``table`` (its reflected columns, in order), sorted by primary key, in batches."""
     if not table.columns:
         return
     columns = ", ".join(quote(connection, c) for c in table.columns)
@@ -112,9 +112,15 @@ def stream_rows(connection: Connection, table: TableInfo) -> Iterator[tuple]:
     result = connection.execution_options(stream_results=True, max_row_buffer=BATCH_ROWS).exec_driver_sql(sql)
     try:
         while batch := result.fetchmany(BATCH_ROWS):
-            yield from batch
+            yield batch
     finally:
         result.close()
+
+
+def stream_rows(connection: Connection, table: TableInfo) -> Iterator[tuple]:
+    """Yield every row of ``table`` sorted by primary key."""
+    for batch in stream_batches(connection, table):
+        yield from batch
 
 
 def integer_key(table: TableInfo) -> str | None:
