@@ -118,14 +118,16 @@ class SessionService:
             store.add_turn(session_id, 0, "", canon.opening, None)
         logger.info("Created session %s on canon %s with seed %d", session_id, canon_path, seed)
         self.plugins.session_started(PluginContext(session_id, seed, 0, canon.title, {"language": canon.language}))
-        return self._view(record, canon, 1)
+        return self._view(record, canon.opening, 1)
 
     def get_session(self, session_id: str) -> SessionView:
         with self.engine.connect() as connection:
             store = self._store(connection)
             record = self._require_session(store, session_id)
-            turn_count = len(store.list_turns(session_id))
-        return self._view(record, self.canon(record.canon_path), turn_count)
+            turns = store.list_turns(session_id)
+        # The stored turn 0 is the opening, so reading a session never needs its canon file.
+        opening = turns[0].narration if turns and turns[0].turn_index == 0 else ""
+        return self._view(record, opening, len(turns))
 
     def list_turns(self, session_id: str) -> list[TurnRecord]:
         with self.engine.connect() as connection:
@@ -244,9 +246,9 @@ class SessionService:
             raise SessionNotFoundError(_("No session has the id {session_id}.").format(session_id=session_id) + " " + _("Create a session first, or check the id."))
         return record
 
-    def _view(self, record: SessionRecord, canon: Canon, turn_count: int) -> SessionView:
+    def _view(self, record: SessionRecord, opening: str, turn_count: int) -> SessionView:
         seed = record.seed if record.seed is not None else self.settings.default_seed
-        return SessionView(record.id, record.title, record.canon_path, seed, turn_count, canon.opening, record.created_at, record.updated_at)
+        return SessionView(record.id, record.title, record.canon_path, seed, turn_count, opening, record.created_at, record.updated_at)
 
 
 def _checked_input(player_input: str) -> str:

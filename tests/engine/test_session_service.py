@@ -154,3 +154,14 @@ def test_concurrent_turns_get_distinct_indexes(service, basic_world):
     indexes = [turn.turn_index for turn in service.list_turns(session.id)]
     assert errors == []
     assert indexes == list(range(13))
+
+
+def test_get_session_without_canon_file(sqlite_url, tmp_path, basic_world):
+    canon = tmp_path / "world.md"
+    canon.write_text(basic_world.read_text(encoding="utf-8"), encoding="utf-8")
+    service = SessionService(sqlite_url, EngineSettings())
+    session = service.create_session(canon, seed=1)
+    canon.unlink()
+    view = service.get_session(session.id)
+    assert view.opening.startswith("Fog rolls in over Brackwater")
+    assert view.turn_count == 1
