@@ -201,3 +201,14 @@ def test_sql_preview_postgresql(postgres_url):
     assert "ALTER TABLE game_sessions RENAME TO narrative_sessions" in sql
     assert "gin_trgm_ops" in sql
     assert runner.current_revision(postgres_url) is None
+
+
+def test_lossy_marks_match_drops():
+    """A revision whose downgrade drops data is marked lossy in the catalog."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(runner.alembic_config())
+    for revision, mark in catalog_lookup.revision_marks().items():
+        drops = script.get_revision(revision).module.DOWNGRADE_DROPS
+        if drops:
+            assert mark.down == "lossy", revision
