@@ -22,7 +22,7 @@ from loom_upgrade.errors import MigrationError
 from loom_upgrade.i18n import _
 from loom_upgrade.migrate import fileio
 from loom_upgrade.migrate.paths import PathSyntaxError, Segment, fill_placeholders, format_path, lookup, parse_path, placeholders
-from loom_upgrade.migrate.report import FileReport, unified_diff
+from loom_upgrade.migrate.report import FileReport, mask_url_passwords, unified_diff
 from loom_upgrade.migrate.yaml_edit import (
     YamlEditError,
     insert_block,
@@ -640,7 +640,7 @@ def migrate_config_file(path: Path, operations: list[Mapping[str, Any]], *, dry_
     new_text, report = migrate_config_text(path, text, operations)
     if new_text != text:
         report.changed = True
-        report.diff = unified_diff(text, new_text, path.name)
+        report.diff = unified_diff(mask_url_passwords(text), mask_url_passwords(new_text), path.name)
         if not dry_run:
             fileio.write_text_atomic(path, new_text)
     return report

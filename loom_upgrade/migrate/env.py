@@ -24,7 +24,7 @@ from dotenv.parser import parse_stream
 from loom_upgrade.errors import MigrationError
 from loom_upgrade.i18n import _
 from loom_upgrade.migrate import fileio
-from loom_upgrade.migrate.report import FileReport, unified_diff
+from loom_upgrade.migrate.report import FileReport, mask_url_passwords, unified_diff
 
 log = logging.getLogger(__name__)
 
@@ -469,7 +469,9 @@ def migrate_env_file(path: Path, operations: list[Mapping[str, Any]], *, dry_run
     new_text, report = migrate_env_text(path, text, operations)
     if new_text != text:
         report.changed = True
-        report.diff = unified_diff(mask_secrets(text.lstrip(BOM)), mask_secrets(new_text), path.name)
+        report.diff = unified_diff(
+            mask_url_passwords(mask_secrets(text.lstrip(BOM))), mask_url_passwords(mask_secrets(new_text)), path.name
+        )
         if not dry_run:
             fileio.write_text_atomic(path, new_text)
     return report

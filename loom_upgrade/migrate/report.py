@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +70,14 @@ class MigrationReport:
 
     def to_dict(self) -> dict[str, object]:
         return {"dry_run": self.dry_run, "changed": self.changed, "files": [item.to_dict() for item in self.files]}
+
+
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)([^@\s]+)(@)")
+
+
+def mask_url_passwords(text: str) -> str:
+    """Replace the password of every ``scheme://user:password@host`` URL with ``****``."""
+    return _URL_PASSWORD.sub(r"\1****\3", text)
 
 
 def unified_diff(old: str, new: str, path: Path | str) -> str:

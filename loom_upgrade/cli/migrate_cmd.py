@@ -1,0 +1,152 @@
+"""``loom-upgrade migrate config|env|canon|plugins``: run one kind of file migration alone.
+
+The operations come from every in-place edge of the catalog path ``--from`` -> ``--to``
+and are applied in one pass, so the file is written once. ``--dry-run`` prints the
+unified diff and changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from loom_upgrade.cli.output import OutputFormat, print_json, stdout_console
+from loom_upgrade.errors import MigrationError
+from loom_upgrade.i18n import _
+from loom_upgrade.migrate import MigrationReport, migrate_canon, migrate_config_file, migrate_env_file, migrate_plugins
+from loom_upgrade.migrate.edge import CANON_DIR, CONFIG_FILE, ENV_FILE, PLUGINS_DIR
+
+migrate_app = typer.Typer(
+    name="migrate",
+    help=_("Run one kind of file migration (config, env, canon or plugins) between two releases."),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def catalog_edges(source: str, target: str, catalog_path: Path | None = None) -> list[Mapping[str, Any]]:
+    """Return the raw in-place edges from ``source`` to ``target`` (releases or release lines)."""
+    from loom_upgrade.catalog import load_catalog, resolve
+    from loom_upgrade.planner import find_path
+
+    catalog = load_catalog(catalog_path)
+    start = resolve(catalog, source, option="--from")
+    end = resolve(catalog, target, option="--to")
+    if end.version < start.version:
+        raise MigrationError(
+            _("--to {target} is older than --from {source}: migrations only go forward").format(target=end.text, source=start.text),
+            fix=_("Swap --from and --to, or restore a backup to go back."),
+        )
+    return [edge.as_mapping() for edge in find_path(catalog, start, end, mode="in-place")]
+
+
+def _target(path: Path, kind: str) -> Path:
+    """Return the file or folder a kind acts on, given that file or folder or a home."""
+    home_parts = {"config": CONFIG_FILE, "env": ENV_FILE, "canon": CANON_DIR, "plugins": PLUGINS_DIR}
+    if not path.exists() and not path.is_symlink():
+        raise MigrationError(
+            _("{path} not found").format(path=path),
+            path=path,
+            fix=_("Give the file (config, env), the folder (canon, plugins) or the LOOM home to migrate."),
+        )
+    if path.is_dir() and (path / CONFIG_FILE).is_file():
+        return path / home_parts[kind]
+    if kind in ("config", "env") and path.is_dir():
+        raise MigrationError(
+            _("{path} is a folder, not a {kind} file, and not a LOOM home").format(path=path, kind=kind),
+            path=path,
+            fix=_("Give the file itself, or a LOOM home (a folder with config/default_config.yaml)."),
+        )
+    if kind in ("canon", "plugins") and not path.is_dir():
+        raise MigrationError(
+            _("{path} is not a folder").format(path=path),
+            path=path,
+            fix=_("Give the {kind} folder or the LOOM home.").format(kind=kind),
+        )
+    return path
+
+
+def run_migration(kind: str, source: str, target: str, path: Path, *, dry_run: bool = False) -> MigrationReport:
+    """Apply every ``kind`` operation of the path ``source`` -> ``target`` to ``path``."""
+    edges = catalog_edges(source, target)
+    where = _target(path, kind)
+    report = MigrationReport(dry_run=dry_run)
+    if kind == "config":
+        operations = [op for edge in edges for op in edge.get("config") or []]
+        if operations:
+            report.add(migrate_config_file(where, operations, dry_run=dry_run))
+    elif kind == "env":
+        operations = [op for edge in edges for op in edge.get("env") or []]
+        if operations and where.exists():
+            report.add(migrate_env_file(where, operations, dry_run=dry_run))
+    elif kind == "canon":
+        rules = [rule for edge in edges for rule in edge.get("canon") or []]
+        report.extend(migrate_canon(where, rules, dry_run=dry_run))
+    else:
+        conversions = [edge["plugins"] for edge in edges if edge.get("plugins")]
+        for conversion in conversions:
+            report.extend(migrate_plugins(where, conversion, dry_run=dry_run))
+    return report
+
+
+def _print_human(report: MigrationReport, kind: str, source: str, target: str) -> None:
+    console = stdout_console()
+    if not report.files:
+        console.print(_("No {kind} migration between {source} and {target}; nothing to do.").format(kind=kind, source=source, target=target), markup=False)
+        return
+    for item in report.files:
+        counts = ", ".join(f"{name} {value}" for name, value in sorted(item.counts.items()))
+        if item.changed and report.dry_run:
+            state = _("would change")
+        elif item.changed:
+            state = _("changed")
+        else:
+            state = _("unchanged")
+        console.print(f"{item.path}: {state}" + (f" ({counts})" if counts else ""), markup=False)
+        for notice in item.notices:
+            console.print("  " + _("note") + ": " + notice, markup=False)
+        for warning in item.warnings:
+            console.print("  " + _("warning") + ": " + warning, markup=False)
+    if report.dry_run and report.diff():
+        console.print(report.diff(), markup=False, end="")
+    if report.dry_run:
+        console.print(_("Dry run: no file was changed."), markup=False)
+
+
+def _command(kind: str):
+    def command(
+        path: Path = typer.Argument(..., help=_("The file (config, env), folder (canon, plugins) or LOOM home to migrate.")),
+        source: str = typer.Option(..., "--from", help=_("Release (or release line) the files are at, such as 0.9.3 or 0.9.")),
+        target: str = typer.Option(..., "--to", help=_("Release (or release line) to migrate the files to.")),
+        dry_run: bool = typer.Option(False, "--dry-run", help=_("Print the unified diff and change nothing.")),
+        output: OutputFormat = typer.Option(OutputFormat.human, "--output", help=_("Output format: human or json.")),
+    ) -> None:
+        if output is not OutputFormat.human:
+            os.environ["LOOM_UPGRADE_OUTPUT"] = output.value
+        report = run_migration(kind, source, target, path, dry_run=dry_run)
+        if output is OutputFormat.human:
+            _print_human(report, kind, source, target)
+        else:
+            print_json({"command": "migrate", "kind": kind, "from": source, "to": target, "exit_code": 0, **report.to_dict()})
+
+    return command
+
+
+HELP = {
+    "config": _("Migrate a config YAML file by minimal text edits."),
+    "env": _("Migrate a .env file: rename, remove and add variables."),
+    "canon": _("Rewrite canon Markdown files with the release's pattern rules."),
+    "plugins": _("Write loom-plugin.yaml manifests from plugin.yaml (format 0)."),
+}
+
+for _kind, _help in HELP.items():
+    migrate_app.command(_kind, help=_help)(_command(_kind))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(migrate_app, name="migrate")
