@@ -102,6 +102,7 @@ def test_releases_cli_human(tmp_path):
     assert "Phase-1 refactor" in result.stdout
 
 
+@pytest.mark.slow
 def test_preflight_cli_exit_codes(tmp_path, make_test_home):
     home = make_test_home("0.9.3")
     summary = tmp_path / "summary.md"
