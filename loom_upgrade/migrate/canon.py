@@ -49,7 +49,7 @@ def compile_rules(rules: list[Mapping[str, Any]], source: Path | str = "releases
             raise MigrationError(
                 _("invalid canon rule {rule!r}: expected pattern and replacement strings").format(rule=rule),
                 path=source,
-                fix=_("Write the rule as {{pattern: '^# Old$', replacement: '# New'}}."),
+                fix=_("Write the rule as {pattern: '^# Old$', replacement: '# New'}."),
             )
         flags = 0
         for letter in str(rule.get("flags", "")):

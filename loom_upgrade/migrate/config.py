@@ -149,7 +149,7 @@ def split_operation(path: Path, operation: Mapping[str, Any]) -> tuple[str, Mapp
         raise MigrationError(
             _("invalid config operation {operation!r}: it must be a mapping with one operation name").format(operation=operation),
             path=path,
-            fix=_("Write it as {{rename_key: {{path: a.b, to: c}}}} (see migrations/releases.yaml)."),
+            fix=_("Write it as {rename_key: {path: a.b, to: c}} (see migrations/releases.yaml)."),
         )
     ((name, args),) = operation.items()
     if name not in HANDLERS or not isinstance(args, Mapping) or "path" not in args:
@@ -171,13 +171,13 @@ def select_document(state: YamlState, doc: Any) -> int:
         raise MigrationError(
             _("{name} holds {count} YAML documents and the operation does not say which one").format(name=state.path.name, count=count),
             path=state.path,
-            fix=_("Add doc: <index, from 0> or doc: {{key: value}} to the operation."),
+            fix=_("Add doc: <index, from 0> or doc: {key: value} to the operation."),
         )
     if isinstance(doc, bool) or not isinstance(doc, (int, Mapping)):
         raise MigrationError(
             _("invalid doc {doc!r}: expected a document index or a mapping of key paths to values").format(doc=doc),
             path=state.path,
-            fix=_("Write doc: 0 for the first document, or doc: {{kind: Service}}."),
+            fix=_("Write doc: 0 for the first document, or doc: {kind: Service}."),
         )
     if isinstance(doc, int):
         if 0 <= doc < count:

@@ -72,7 +72,7 @@ class MigrationReport:
         return {"dry_run": self.dry_run, "changed": self.changed, "files": [item.to_dict() for item in self.files]}
 
 
-_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)([^@\s]+)(@)")
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)([^\s/]+)(@)")
 
 
 def mask_url_passwords(text: str) -> str:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from loom_upgrade.i18n import _
+
 from loom_upgrade.migrate.yaml_text import (
     Lines,
     entry_extent,
@@ -97,14 +99,14 @@ def _mark_emptied(new_text: str, old_text: str, lines: Lines, mapping: MappingNo
 def _colon_after(text: str, key: ScalarNode) -> int:
     position = text.find(":", key.end_mark.index)
     if position < 0:
-        raise YamlEditError("no ':' after the key", key.start_mark.line + 1)
+        raise YamlEditError(_("no ':' follows the key"), key.start_mark.line + 1)
     return position
 
 
 def _remove_first_item_key(text: str, mapping: MappingNode, index: int) -> str:
     key, value = mapping.value[index]
     if index != 0:
-        raise YamlEditError("cannot find the sequence item of this key", key.start_mark.line + 1)
+        raise YamlEditError(_("the list item of this key was not found"), key.start_mark.line + 1)
     if len(mapping.value) > 1:
         # Pull the next key up onto the dash line.
         next_key = mapping.value[1][0]
@@ -154,7 +156,7 @@ def insert_block(
         return _insert_lines(text, lines, len(lines), build(0), newline)
     if isinstance(container, MappingNode) and not is_block(container):
         if flow_text is None:
-            raise YamlEditError("cannot write this entry inside a flow mapping {...}", container.start_mark.line + 1)
+            raise YamlEditError(_("this entry cannot be written inside a flow mapping {...}"), container.start_mark.line + 1)
         return _insert_flow(text, container, flow_text)
     if isinstance(container, MappingNode):
         lines = Lines(text)
@@ -164,9 +166,10 @@ def insert_block(
         return _insert_lines(text, lines, extent.content_end, build(first_key.start_mark.column), newline)
     if container_key is not None and is_null_scalar(container):
         return _insert_under_null(text, container, container_key, build, newline, step)
-    kind = "list" if isinstance(container, SequenceNode) else "value"
     line = container.start_mark.line + 1
-    raise YamlEditError(f"cannot add a key under a {kind}: it is not a mapping", line)
+    if isinstance(container, SequenceNode):
+        raise YamlEditError(_("a key cannot be added under a list: it is not a mapping"), line)
+    raise YamlEditError(_("a key cannot be added under a scalar value: it is not a mapping"), line)
 
 
 def _insert_lines(text: str, lines: Lines, at: int, new_lines: list[str], newline: str) -> str:
