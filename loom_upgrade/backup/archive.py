@@ -65,10 +65,10 @@ def write_home_archive(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Write the archive of ``home`` to ``target``; return its members and the entries it holds.
+    """Write the archive of ``home`` to ``target`` and return its members and archived entries.
 
-    Raises ``BackupError`` when the tree holds something that restoring could not put back
-    safely, such as a symlink pointing outside the home.
+    Raises ``BackupError`` when the tree contains something that a restore could not put
+    back safely, such as a symlink pointing outside the home.
     """
     members: list[dict[str, Any]] = []
     infos: list[tarfile.TarInfo] = []
@@ -128,7 +128,7 @@ def _reject_unrestorable(home: Path, bad: list[BadMember]) -> None:
         return
     listing = "\n".join(f"  {item}" for item in bad)
     raise BackupError(
-        _("The home {home} holds entries that a restore could not bring back safely:\n{listing}").format(
+        _("The home {home} contains entries that a restore could not bring back safely:\n{listing}").format(
             home=home, listing=listing
         ),
         path=home,

@@ -285,7 +285,7 @@ def _manifest(
     return {
         "format": MANIFEST_FORMAT,
         "id": backup_id,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
         "tool_version": tool_version(),
         "release": release,
         "db_revision": db_revision,

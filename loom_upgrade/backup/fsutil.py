@@ -1,7 +1,7 @@
 """Owner-only files and folders, chunked hashing and durable renames for backups.
 
 Modes are set with ``chmod`` after creation because ``mkdir``/``open`` modes are masked by
-the process umask, and a backup holds the operator's ``.env`` and database.
+the process umask, and a backup contains the operator's ``.env`` and database.
 """
 
 from __future__ import annotations
@@ -71,6 +71,6 @@ def fsync_dir(path: Path) -> None:
 
 
 def durable_rename(source: Path, target: Path) -> None:
-    """Rename ``source`` to ``target`` atomically and fsync the folder that holds them."""
+    """Rename ``source`` to ``target`` atomically and fsync their folder."""
     os.replace(source, target)
     fsync_dir(target.parent)

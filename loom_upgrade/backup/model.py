@@ -2,9 +2,9 @@
 
 A backup is a folder ``<state>/backups/<id>/`` holding:
 
-- ``manifest.json``: the release, DB revision and kind, the home path, creation time, tool
-  version, the sha256 and size of every other file, every member of the home archive, and
-  per-table row marks used to tell which rows were written after the backup;
+- ``manifest.json``: the release, DB revision and kind, the home path, creation time and
+  tool version. It also lists the sha256 and size of every other file, every member of the
+  home archive, and per-table row marks that show which rows were written later;
 - ``db/loom.db`` (SQLite copy made with the online backup API) or ``db/loom.dump``
   (``pg_dump -Fc``);
 - ``home.tar.gz``: config, ``.env``, canon and plugins.
@@ -31,7 +31,7 @@ POSTGRES_DUMP_NAME = "db/loom.dump"
 PARTIAL_SUFFIX = ".partial"
 OWNER_FILE = ".owner"
 
-# Entries of a home that the archive holds, relative to the home. The database is backed
+# Entries of a home that the archive contains, relative to the home. The database is backed
 # up on its own, venv/ is kept aside by the artifact switch, and .loom-upgrade/ is ours.
 HOME_ENTRIES = ("config", ".env", "canon", "plugins")
 

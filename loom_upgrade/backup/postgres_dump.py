@@ -132,8 +132,8 @@ def restore(url: str | URL, path: Path) -> None:
     """Restore the dump at ``path`` into the database at ``url``, replacing its objects.
 
     The public schema is dropped and recreated first, so that tables created after the
-    backup (by a newer release) do not survive the restore; everything runs in one
-    transaction so a failure leaves the database as it was.
+    backup (by a newer release) do not survive the restore. pg_restore then runs in one
+    transaction.
     """
     conn = connection_of(url)
     _reset_schema(url)

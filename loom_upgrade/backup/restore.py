@@ -25,8 +25,8 @@ from sqlalchemy.engine import URL
 from loom_upgrade.backup import postgres_dump, sqlite_copy
 from loom_upgrade.backup.create import db_kind, sqlite_path
 from loom_upgrade.backup.fsutil import fsync_dir
-from loom_upgrade.backup.model import HOME_ENTRIES, POSTGRESQL, SQLITE, BackupInfo
-from loom_upgrade.backup.safe_tar import extract_checked
+from loom_upgrade.backup.model import HOME_ENTRIES, POSTGRESQL, SQLITE, BackupInfo, read_manifest
+from loom_upgrade.backup.safe_tar import check_archive, extract_checked
 from loom_upgrade.backup.verify import verify_backup
 from loom_upgrade.errors import BackupError
 from loom_upgrade.i18n import _
@@ -54,17 +54,19 @@ def restore_backup(backup: BackupInfo | Path, home: Path, *, db_url: str | URL |
     """Restore ``backup`` into ``home`` and its database at ``db_url``.
 
     A bare ``.tar.gz`` archive (no manifest) restores only its files. Raises
-    ``BackupError`` before changing anything when the backup does not verify or holds an
-    unsafe archive member.
+    ``BackupError`` before changing anything when the backup does not verify or contains
+    an unsafe archive member.
     """
     home = Path(home).resolve()
-    verified = verify_backup(backup)
-    info = verified.backup
+    info = backup if isinstance(backup, BackupInfo) else _load(Path(backup))
     result = RestoreResult(backup=info)
     archive = info.path if info.is_archive_only else info.path / info.manifest["home_archive"]["file"]
+    # Unsafe members are listed one per line first; then digests and the database copy.
+    check_archive(archive)
+    verify_backup(info)
     if not info.is_archive_only and db_url is not None and db_kind(db_url) != info.db_kind:
         raise BackupError(
-            _("The backup {id} holds a {backup_kind} database but the home uses {home_kind}.").format(
+            _("The backup {id} contains a {backup_kind} database but the home uses {home_kind}.").format(
                 id=info.id, backup_kind=info.db_kind, home_kind=db_kind(db_url)
             ),
             path=info.path,
@@ -81,6 +83,13 @@ def restore_backup(backup: BackupInfo | Path, home: Path, *, db_url: str | URL |
         shutil.rmtree(staging, ignore_errors=True)
     log.info("Restored backup %s into %s", info.id, home)
     return result
+
+
+def _load(path: Path) -> BackupInfo:
+    if path.is_file():
+        return BackupInfo(id=path.name, path=path, manifest=None)
+    manifest = read_manifest(path)
+    return BackupInfo(id=manifest["id"], path=path, manifest=manifest)
 
 
 def _entries(info: BackupInfo, staging: Path) -> tuple[list[str], list[str]]:

@@ -1,9 +1,9 @@
 """Checks every member of a tar archive before anything is extracted, then extracts safely.
 
-An archive is accepted only when no member could write outside the destination folder:
-no absolute names, no ``..`` components, no links whose target leaves the tree, no member
-written through a symlink that an earlier member created, no hard link to something that
-is not an earlier member, and no device files or FIFOs. Any bad member rejects the whole
+An archive is accepted only when no member could write outside the destination folder.
+So it must have no absolute names, no ``..`` components and no links whose target leaves
+the tree. No member may be written through a symlink that an earlier member created, a
+hard link must point to an earlier member, and device files and FIFOs are rejected. Any bad member rejects the whole
 archive; extraction then runs with ``tarfile``'s ``data`` filter as a second line of defence.
 """
 

@@ -1,6 +1,6 @@
 """Consistent copies of a live SQLite database through the online backup API.
 
-The source connection holds one read transaction for the whole copy. In WAL mode that
+The source connection keeps one read transaction open for the whole copy. In WAL mode that
 pins a snapshot, so the copy contains every committed row (including rows still only in
 ``-wal``) and the service can keep writing; pages are copied in chunks so progress can be
 shown and memory stays bounded. When the database is locked (``SQLITE_BUSY``) the copy
@@ -77,6 +77,13 @@ def copy_database(
             target_conn.close()
         source_conn.execute("COMMIT")
     except sqlite3.DatabaseError as exc:
+        if _is_disk_error(exc):
+            raise BackupError(
+                _("Writing the database copy {path} failed: {error}.").format(path=target, error=exc),
+                path=target,
+                fix=_("Free disk space in {folder} (or fix its permissions), then run the backup again.").format(
+                    folder=target.parent),
+            ) from exc
         raise BackupError(
             _("Copying the SQLite database {path} failed: {error}.").format(path=source, error=exc),
             path=source,
@@ -143,6 +150,13 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     if code is not None:
         return code & 0xFF in _BUSY_CODES
     return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _is_disk_error(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY)
+    return "disk" in str(exc)
 
 
 def _timed_out(source: Path, retries: int) -> BackupError:

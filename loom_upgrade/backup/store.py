@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 def list_backups(state_dir: Path) -> list[BackupInfo]:
-    """Every complete backup under ``state_dir``, oldest first; unreadable ones are logged and skipped."""
+    """Return every complete backup under ``state_dir``, oldest first; unreadable ones are logged and skipped."""
     root = backups_dir(state_dir)
     if not root.is_dir():
         return []

@@ -1,9 +1,9 @@
 """Verification of a backup as a restore would need it, without changing anything.
 
-Checks: every file's sha256 and size against the manifest; the SQLite copy passes
+Every file's sha256 and size must match the manifest. The SQLite copy must pass
 ``PRAGMA integrity_check`` opened on its own (no ``-wal``/``-shm`` beside it), or the
-PostgreSQL dump passes ``pg_restore --list``; the home archive's members equal the
-manifest's list, content digests included, and none of them is unsafe to extract.
+PostgreSQL dump must pass ``pg_restore --list``. The home archive's members must equal
+the manifest's list, content digests included, and none may be unsafe to extract.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """A dialect-neutral logical dump of a database, for checking that two databases are equal.
 
 Unlike ``sqlite3 .dump`` or ``pg_dump``, the output does not depend on the dialect or on
-the physical layout: it lists every table (bookkeeping tables included) with its columns,
-primary key, indexes and foreign keys, then each row as canonical JSON in primary-key
+the physical layout. It lists every table (bookkeeping tables included) with its columns,
+primary key, indexes and foreign keys. Each row follows as canonical JSON, in primary-key
 order. A restored database equals the backed-up one when their dumps are equal.
 """
 

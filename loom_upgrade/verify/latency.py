@@ -1,7 +1,7 @@
 """A latency and error-rate probe of a running LOOM service, bounded in requests and time.
 
 The engine measures a baseline while the old release serves, then probes the new one with
-the same settings; ``compare_latency`` decides whether the new release regressed.
+the same settings. ``compare_latency`` decides whether the new release regressed.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ DEFAULT_PATH = "/ready"
 DEFAULT_REQUESTS = 40
 DEFAULT_MAX_SECONDS = 20.0
 DEFAULT_REQUEST_TIMEOUT = 5.0
-# Loopback latencies of a few milliseconds jitter by more than 50%, so a ratio alone would
-# flap; a regression must also add at least this much to the median.
+# Loopback latencies of a few milliseconds often jitter by more than 50%, so a ratio alone
+# would flap. A regression must also add at least this much to the median.
 DEFAULT_MIN_DELTA_MS = 5.0
 
 
@@ -58,8 +58,8 @@ def probe_latency(
 ) -> LatencyStats:
     """Send up to ``requests`` sequential GETs to ``path``, stopping after ``max_seconds``.
 
-    A request counts as an error when it fails to connect, times out or answers outside
-    2xx; its time still counts toward the latency figures.
+    A request counts as an error when it fails to connect, times out or returns a status
+    outside 2xx. Its time still counts toward the latency figures.
     """
     durations: list[float] = []
     errors = 0

@@ -2,7 +2,7 @@
 
 A mark is a table's row count, its largest integer primary key, and its latest
 ``created_at`` and ``updated_at`` values. Comparing the marks stored in a backup's manifest
-with the live database tells ``rollback`` which rows it would discard.
+with the live database shows ``rollback`` which rows it would discard.
 """
 
 from __future__ import annotations

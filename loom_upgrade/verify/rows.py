@@ -2,11 +2,11 @@
 
 ``snapshot_rows`` reads every data table once, streamed, and keeps per column a sha256 of
 the column's canonical values in primary-key order, plus the row count. Because the
-digests are per column, the declared row rules of a hop (``renamed_from``,
-``rename_columns``, ``drop_columns``, ``add_columns``, ``new_table``) can be applied to a
-snapshot taken before the hop (``expected_after``) and compared with a snapshot taken
-after it (``compare_rows``): a renamed column keeps its digest, a dropped one is removed,
-and an added one is the digest of its declared value repeated once per row. Any other
+digests are per column, ``expected_after`` can apply the declared row rules of a hop
+(``renamed_from``, ``rename_columns``, ``drop_columns``, ``add_columns``, ``new_table``) to
+a snapshot taken before the hop, and ``compare_rows`` compares the result with a snapshot
+taken after it. A renamed column keeps its digest and a dropped one is removed. An added
+column's digest is that of its declared value repeated once per row. Any other
 change is a ``Difference`` naming the table and the counts.
 """
 

@@ -2,7 +2,7 @@
 
 Checks, each recorded whether it passes or not (the engine decides what a failure means):
 
-1. ``/health`` and ``/ready`` answer with the target release and schema revision;
+1. ``/health`` and ``/ready`` report the target release and schema revision;
 2. ``loom run --canon <canon> --test`` plays the home's canon to the end;
 3. with a short-lived token from ``loom token create --quiet``, one API turn succeeds
    (create a session, play one turn); the token is never printed or logged, and is
@@ -100,7 +100,10 @@ def smoke(
     canon: Path | None = None,
     settings: SmokeSettings = SmokeSettings(),
 ) -> SmokeResult:
-    """Run every smoke check against the service at ``base_url``; never raises for a failed check."""
+    """Run every smoke check against the service at ``base_url`` and return their results.
+
+    A failing service or command gives a failed check, not an exception.
+    """
     result = SmokeResult(baseline=baseline)
     home = Path(home).resolve()
     with httpx.Client(base_url=base_url, timeout=settings.request_timeout) as client:
@@ -120,7 +123,7 @@ def smoke(
 
 
 def default_canon(home: Path) -> Path:
-    """The canon a smoke run plays: ``canon.default`` from the config, else ``canon/default.md``."""
+    """Return the canon a smoke run plays: ``canon.default`` from the config, else ``canon/default.md``."""
     from ruamel.yaml import YAML, YAMLError
 
     config = home / "config" / "default_config.yaml"
@@ -144,7 +147,7 @@ def _check_endpoint(client: httpx.Client, path: str, release: str, revision: str
         response = client.get(path)
         body = response.json()
     except (httpx.HTTPError, ValueError) as exc:
-        return SmokeCheck(name, False, _("{path} did not answer with JSON: {error}").format(path=path, error=exc),
+        return SmokeCheck(name, False, _("{path} did not return JSON: {error}").format(path=path, error=exc),
                           time.monotonic() - begin)
     elapsed = time.monotonic() - begin
     problems = []
@@ -163,7 +166,7 @@ def _check_endpoint(client: httpx.Client, path: str, release: str, revision: str
 
 def _loom_command(loom: str | Path, home: Path, *args: str) -> list[str]:
     # The commands run with the home as working folder, so a relative path to the
-    # executable is made absolute first; a bare name is looked up on PATH.
+    # executable is made absolute first. A bare name is looked up on PATH.
     executable = str(loom)
     if os.sep in executable:
         executable = os.path.abspath(executable)
@@ -229,12 +232,12 @@ def _check_api_turn(
         created = client.post("/api/v1/sessions", headers=headers,
                               json={"canon": relative, "title": "loom-upgrade smoke test", "seed": 7})
         if created.status_code != 201:
-            return SmokeCheck("api-turn", False, _("creating a session answered {status}: {body}").format(
+            return SmokeCheck("api-turn", False, _("creating a session returned {status}: {body}").format(
                 status=created.status_code, body=_tail(created.text, token)), time.monotonic() - begin)
         session_id = created.json()["id"]
         turn = client.post(f"/api/v1/sessions/{session_id}/turns", headers=headers, json={"input": "Look around."})
         if not turn.is_success or not turn.json().get("narration"):
-            return SmokeCheck("api-turn", False, _("playing a turn answered {status}: {body}").format(
+            return SmokeCheck("api-turn", False, _("playing a turn returned {status}: {body}").format(
                 status=turn.status_code, body=_tail(turn.text, token)), time.monotonic() - begin)
     except (httpx.HTTPError, ValueError, KeyError) as exc:
         return SmokeCheck("api-turn", False, _("the API turn failed: {error}").format(error=_tail(str(exc), token)),

@@ -124,7 +124,7 @@ def stream_rows(connection: Connection, table: TableInfo) -> Iterator[tuple]:
 
 
 def integer_key(table: TableInfo) -> str | None:
-    """The table's single numeric primary-key column, if it has one."""
+    """Return the table's single numeric primary-key column, or None."""
     if len(table.primary_key) == 1 and table.category(table.primary_key[0]) == NUMBER:
         return table.primary_key[0]
     return None

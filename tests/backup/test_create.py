@@ -162,7 +162,9 @@ def test_progress_reports_each_phase(home, live_db, tmp_path):
     _backup(home, tmp_path / "state", progress=events.append)
 
     phases = [event.phase for event in events]
-    assert "database" in phases and "files" in phases and "verify" in phases
+    assert "database" in phases
+    assert "files" in phases
+    assert "verify" in phases
     database = [event for event in events if event.phase == "database"]
     assert database[-1].done == database[-1].total
     assert database[-1].unit == "pages"

@@ -95,7 +95,7 @@ def test_restore_rejects_other_database_kind(fixture_home, tmp_path):
     with pytest.raises(BackupError) as caught:
         restore_backup(info, fixture_home, db_url="postgresql+psycopg://loom:pw@127.0.0.1:1/loom")
 
-    assert caught.value.message == f"The backup {info.id} holds a sqlite database but the home uses postgresql."
+    assert caught.value.message == f"The backup {info.id} contains a sqlite database but the home uses postgresql."
     assert tree_digest(fixture_home) == before
 
 
