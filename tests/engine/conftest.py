@@ -49,7 +49,7 @@ def postgres_head_url(postgres_server, postgres_head_template: str):
     postgres_server.drop_database(name)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request) -> str:
     """A head-revision database on each dialect the runtime supports."""
     if request.param == "sqlite":
