@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05
 LOG_TAIL_LINES = 20
+WARM_UP_REQUESTS = 10
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,20 @@ def start(
             path=state.service_log,
             fix=_("Read {log}, correct the cause and run the command again.").format(log=state.service_log),
         ) from exc
+    _warm_up(f"http://{host}:{port}")
     log.info("service started with pid %s on %s:%s", process.pid, host, port)
     return ServiceProcess(process.pid, host, port, executable)
+
+
+def _warm_up(base_url: str, requests: int = WARM_UP_REQUESTS) -> None:
+    """Send a few requests so that lazy imports and first-use caches are paid before any latency is measured."""
+    with httpx.Client(timeout=2.0) as client:
+        for _index in range(requests):
+            for path in ("/health", "/ready"):
+                try:
+                    client.get(base_url + path)
+                except httpx.HTTPError:
+                    return
 
 
 def stop(home: Path, *, timeout: float) -> bool:
@@ -156,22 +169,34 @@ def stop(home: Path, *, timeout: float) -> bool:
 
 
 def _terminate(pid: int, *, timeout: float) -> None:
-    try:
-        process = psutil.Process(pid)
-    except psutil.NoSuchProcess:
+    if not is_alive(pid):
+        _reap(pid)
         return
     _signal_group(pid, signal.SIGTERM)
+    if _wait_gone(pid, timeout):
+        return
+    log.warning("service pid %s ignored SIGTERM for %ss; sending SIGKILL", pid, timeout)
+    _signal_group(pid, signal.SIGKILL)
+    if not _wait_gone(pid, 5.0):
+        raise TargetError(_("The LOOM service (pid {pid}) did not exit after SIGKILL.").format(pid=pid))
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    """Wait until ``pid`` is gone or a zombie; a zombie counts as gone because only its parent can reap it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _reap(pid)
+        if not is_alive(pid):
+            return True
+        time.sleep(POLL_SECONDS)
+    return False
+
+
+def _reap(pid: int) -> None:
     try:
-        process.wait(timeout=timeout)
-    except psutil.TimeoutExpired:
-        log.warning("service pid %s ignored SIGTERM for %ss; sending SIGKILL", pid, timeout)
-        _signal_group(pid, signal.SIGKILL)
-        try:
-            process.wait(timeout=5.0)
-        except psutil.TimeoutExpired as exc:
-            raise TargetError(_("The LOOM service (pid {pid}) did not exit after SIGKILL.").format(pid=pid)) from exc
-    except psutil.NoSuchProcess:
-        pass
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass  # not our child: its own parent (or init) reaps it
 
 
 def _signal_group(pid: int, signum: int) -> None:

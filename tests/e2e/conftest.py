@@ -136,7 +136,6 @@ def deployment(make_home, tmp_path):
             "NO_COLOR": "1",
             # The process environment wins over .env, so migrated homes never bind 8001.
             "METRICS_EXPORT_PORT": str(metrics_port),
-            "PYTHONPATH": str(ROOT),
         }
         deployment = Deployment(home=home, port=port, metrics_port=metrics_port, env=env)
         made.append(deployment)

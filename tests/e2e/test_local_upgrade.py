@@ -51,7 +51,9 @@ def test_apply_switches_running_service(deployment, upgrade_wheelhouse):
     assert (deployed.home / STATE / "venv.previous-1.0.0" / "bin" / "loom").exists()
     assert not (deployed.home / "venv.new").exists()
     rows_after = _row_counts(deployed.home)
-    assert {name: rows_after[name] for name in rows_before} == rows_before
+    for table, count in rows_before.items():
+        # The smoke test adds its own session, turns, user and token; nothing is lost.
+        assert rows_after[table] >= count, table
 
 
 @pytest.mark.parametrize("step", ["smoke", "db-migrate"])
