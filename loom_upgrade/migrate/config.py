@@ -596,7 +596,7 @@ def ambiguous_values(state: YamlState) -> list[tuple[int, str]]:
             return
         seen.add(id(node))
         if isinstance(node, ScalarNode):
-            if node.style is None and node.value not in ("true", "false", "null", "~", "") and ambiguous_plain_scalar(node.value):
+            if not node.style and node.value not in ("true", "false", "null", "~", "") and ambiguous_plain_scalar(node.value):
                 if node.tag == "tag:yaml.org,2002:str" or node.value[:1] == "0" and node.value[1:2].isdigit() or ":" in node.value:
                     found.append((node.start_mark.line + 1, node.value))
             return

@@ -353,7 +353,7 @@ def add_vars(env: EnvFile, variables: list[tuple[str, Any, str | None]], report:
         prefix = newline
     if any(comment for _name, _value, comment in missing) and current.strip() and not current.endswith(("\n\n", "\r\n\r\n")):
         prefix += newline
-    env.bindings.append(Binding(prefix + "".join(line + newline for line in lines), None, None, 0, False))
+    env.replace_text(current + prefix + "".join(line + newline for line in lines))
     report.count("variables_added", len(missing))
     if skipped:
         return _("already set, values kept: {names}").format(names=", ".join(skipped))

@@ -1,0 +1,65 @@
+"""``loom-upgrade migrate``: the command line over a fixture home, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "LANG": "zh_CN.UTF-8" if lang == "zh" else "C.UTF-8"}
+    env.pop("LC_ALL", None)
+    return subprocess.run([sys.executable, "-m", "loom_upgrade", *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def home_at(tmp_path: Path, release: str) -> Path:
+    home = tmp_path / "home"
+    shutil.copytree(ROOT / "fixtures" / "homes" / release, home)
+    return home
+
+
+def test_dry_run_prints_diff_and_keeps_file(tmp_path):
+    home = home_at(tmp_path, "0.9.3")
+    config = home / "config" / "default_config.yaml"
+    before = config.read_bytes()
+    result = run("migrate", "config", "--from", "0.9.3", "--to", "0.10", str(home), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "-engine:\n+interpreter:\n" in result.stdout
+    assert result.stdout.rstrip().endswith("Dry run: no file was changed.")
+    assert config.read_bytes() == before
+
+
+def test_env_file_json_output(tmp_path):
+    home = home_at(tmp_path, "0.9.3")
+    result = run("migrate", "env", "--from", "0.9", "--to", "1.0", str(home / ".env"), "--output", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["kind"] == "env"
+    assert document["files"][0]["changed"] is True
+    text = (home / ".env").read_text()
+    assert "NARRATIVE_INTERPRETER_MODE=advanced" in text
+    assert "MEMORY_STORAGE_TYPE" not in text
+    assert "sk-test" not in result.stdout
+
+
+def test_backwards_range_exits_2(tmp_path):
+    home = home_at(tmp_path, "1.0.0")
+    result = run("migrate", "canon", "--from", "1.0", "--to", "0.9", str(home))
+    assert result.returncode == 2
+    assert "error: --to 0.9.3 is older than --from 1.0.1: migrations only go forward" in result.stderr
+
+
+def test_broken_yaml_error_in_chinese(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("a: 1\nb: [\n")
+    result = run("migrate", "config", "--from", "0.9.3", "--to", "0.10.0", str(path), lang="zh")
+    assert result.returncode == 2
+    assert f"错误: {path}:3: config.yaml 不是有效的 YAML" in result.stderr
+    assert "解决办法: 请更正该行的 YAML 语法，然后重新运行迁移。" in result.stderr
+    assert path.read_text() == "a: 1\nb: [\n"
