@@ -74,11 +74,15 @@ def run_scripted_session(canon_path: str | Path, settings: Any = None, storage: 
         stack.callback(service.close)
         script = _Script(service, str(canon_path))
         try:
-            return script.run()
+            result = script.run()
         finally:
             script.clean_up()
             if not isinstance(storage, sa.Engine):
                 engine.dispose()
+    for invariant in result.broken:
+        logger.warning("Scripted session on %s broke invariant %s: %s", canon_path, invariant.name, invariant.message)
+    logger.info("Scripted session on %s: %d turns, %d of %d invariants hold", canon_path, result.turns_played, len(result.checked) - len(result.broken), len(result.checked))
+    return result
 
 
 class _Script:

@@ -9,14 +9,11 @@ few turns earlier is still recalled when the player does not name it.
 
 from __future__ import annotations
 
-import logging
 import re
 
 from loom_runtime.memory.records import FactRecord
 from loom_runtime.memory.store import MemoryStore
 from loom_runtime.storage.search import search_facts
-
-logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")

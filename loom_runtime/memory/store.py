@@ -8,7 +8,6 @@ rolled back together.
 from __future__ import annotations
 
 import json
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +16,6 @@ from sqlalchemy.engine import Connection
 
 from loom_runtime.memory.records import FactRecord, InterventionRecord, SessionRecord, TurnRecord
 from loom_runtime.memory.tables import HEAD_TABLES, Tables
-
-logger = logging.getLogger(__name__)
 
 RELEASE_KEY = "release"
 
