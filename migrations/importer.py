@@ -123,8 +123,8 @@ class _Loader:
         if counts_seen is None:
             self.fail("the file ends before row_counts; it is truncated.")
         for name, expected in counts_seen.items():
-            if self.summary.rows.get(name, 0) != expected and name in self.summary.rows:
-                self.fail(f"table {name} has {self.summary.rows[name]} rows but row_counts records {expected}.")
+            if self.summary.rows.get(name, 0) != expected:
+                self.fail(f"table {name} has {self.summary.rows.get(name, 0)} rows but row_counts records {expected}.")
         return self.summary
 
     def check_header(self) -> None:
@@ -174,7 +174,9 @@ class _TableWriter:
                 loader.fail(f"column {self.name}.{column} has no counterpart {target.name}.{name} in the target database.",
                             "Import into a database at the export's release, or one the catalog can map it to.")
             self.mapping.append((index, name, normalise_type(target.columns[name].type)))
-        self.added = dict(rule.add)
+        # A column the export already carries keeps its values; added ones only fill the gap.
+        mapped = {name for _index, name, _kind in self.mapping}
+        self.added = {column: value for column, value in rule.add.items() if column not in mapped}
         self.is_meta = target.name == "loom_meta"
 
     def add(self, values: list) -> None:
@@ -206,26 +208,33 @@ class _TableWriter:
 
 
 def _rules_for(connection, summary: ExchangeSummary, path: Path) -> dict[str, TableRule]:
-    """Return the table rules that map the export's revision onto the target's revision."""
+    """Return the table rules that map the export's revision onto the target's revision.
+
+    An ``export-import`` edge of the catalog is used when one fits; otherwise the row rules
+    of the in-place edges between the two releases are composed, oldest first.
+    """
     target_revision = current_revision_on(connection)
     if summary.revision == target_revision:
         return {}
     order = catalog_lookup.revision_order()
+    mismatch = ExportFormatError(
+        str(path),
+        f"the export is from revision {summary.revision} (release {summary.release}) but the database is at "
+        f"revision {target_revision}, and the catalog has no path from the first to the second.",
+        "Import into a database created by the same release as the export, then upgrade it.",
+    )
+    if summary.revision not in order or target_revision not in order:
+        raise mismatch
+    if order.index(summary.revision) > order.index(target_revision):
+        raise mismatch
     for edge in catalog_lookup.load_catalog()["edges"]:
         if edge.get("path") != "export-import":
             continue
         source_revision = catalog_lookup.revision_for_release(str(edge["from"]))
         edge_revision = catalog_lookup.revision_for_release(str(edge["to"]))
-        if summary.revision == source_revision and target_revision in order and (
-            order.index(target_revision) >= order.index(edge_revision)
-        ):
+        if summary.revision == source_revision and order.index(target_revision) >= order.index(edge_revision):
             return _edge_rules(edge)
-    raise ExportFormatError(
-        str(path),
-        f"the export is from revision {summary.revision} (release {summary.release}) but the database is at "
-        f"revision {target_revision}, and the catalog has no export-import path between them.",
-        "Import into a database created by the same release as the export, then upgrade it.",
-    )
+    return _composed_rules(summary.revision, target_revision)
 
 
 def _edge_rules(edge: dict) -> dict[str, TableRule]:
@@ -239,6 +248,41 @@ def _edge_rules(edge: dict) -> dict[str, TableRule]:
             add=dict(spec.get("add_columns") or {}),
         )
     return rules
+
+
+def _composed_rules(source_revision: str, target_revision: str) -> dict[str, TableRule]:
+    """Compose the row rules of the in-place edges from the source's release to the target's."""
+    releases = [str(release["version"]) for release in catalog_lookup.releases()]
+    revisions = {str(release["version"]): str(release["db_revision"]) for release in catalog_lookup.releases()}
+    first = next(version for version in releases if revisions[version] == source_revision)
+    last = [version for version in releases if revisions[version] == target_revision][-1]
+    path = releases[releases.index(first) : releases.index(last) + 1]
+    rules: dict[str, TableRule] = {}
+    for older, newer in zip(path, path[1:]):
+        spec_rows = catalog_lookup.edge(older, newer)
+        if spec_rows.get("path") == "export-import":
+            continue
+        for table, spec in ((spec_rows.get("db") or {}).get("rows") or {}).items():
+            _apply_edge_rule(rules, table, spec)
+    return rules
+
+
+def _apply_edge_rule(rules: dict[str, TableRule], table: str, spec: dict) -> None:
+    if spec.get("new_table"):
+        return
+    source = spec.get("renamed_from", table)
+    rule = next((rule for rule in rules.values() if rule.target == source), None)
+    if rule is None:
+        rule = rules.setdefault(source, TableRule(target=source))
+    rule.target = table
+    for old, new in (spec.get("rename_columns") or {}).items():
+        originals = [column for column, current in rule.rename.items() if current == old]
+        for column in originals or [old]:
+            rule.rename[column] = new
+    for column in spec.get("drop_columns") or []:
+        originals = [original for original, current in rule.rename.items() if current == column]
+        rule.drop.update(originals or [column])
+    rule.add.update(spec.get("add_columns") or {})
 
 
 def _require_empty(connection, path: Path) -> None:

@@ -123,11 +123,28 @@ def test_import_rejects_other_format(tmp_path):
         import_database(target, tmp_path / "other.json")
 
 
-def test_import_rejects_revision_mismatch(make_home, tmp_path):
-    home = make_home("0.10.0", turns=20)
-    export_database(f"sqlite:///{home / 'data' / 'loom.db'}", tmp_path / "export.json")
+def test_import_composes_inplace_rules(make_home, tmp_path):
+    home = make_home("0.9.3", turns=120)
+    source = f"sqlite:///{home / 'data' / 'loom.db'}"
+    before = _content(source)
+    export_database(source, tmp_path / "export.json")
     target = _fresh(f"sqlite:///{tmp_path / 'target.db'}")
-    with pytest.raises(ExportFormatError, match="export is from revision 0102 .* database is at revision 1100"):
+
+    import_database(target, tmp_path / "export.json")
+
+    after = _content(target)
+    assert [row["narration"] for row in after["narrative_turns"]] == [row["gm_response"] for row in before["game_turns"]]
+    assert [row["pinned"] for row in after["memory_facts"]] == [row["pinned"] for row in before["game_facts"]]
+    assert [row["importance"] for row in after["memory_facts"]] == [row["importance"] for row in before["game_facts"]]
+    assert [row["seed"] for row in after["narrative_sessions"]] == [row["seed"] for row in before["game_sessions"]]
+
+
+def test_import_rejects_newer_export(make_home, tmp_path):
+    home = make_home("1.1.0", turns=20)
+    export_database(f"sqlite:///{home / 'data' / 'loom.db'}", tmp_path / "export.json")
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    runner.upgrade(target, "1002")
+    with pytest.raises(ExportFormatError, match="export is from revision 1100 .* database is at revision 1002"):
         import_database(target, tmp_path / "export.json")
 
 
