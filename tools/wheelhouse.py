@@ -38,6 +38,13 @@ def requirements(root: Path = ROOT) -> list[str]:
     return sorted(set(found))
 
 
+def write_requirements(path: Path, root: Path = ROOT) -> Path:
+    """Write the requirement list, one per line, for ``pip install -r`` against the wheelhouse."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(requirements(root)) + "\n", encoding="utf-8")
+    return path
+
+
 def _marker(dest: Path, wanted: list[str]) -> Path:
     key = hashlib.sha256("\n".join([sys.version.split()[0], *wanted]).encode()).hexdigest()[:16]
     return dest / f".complete-{key}"
@@ -63,9 +70,12 @@ def build_wheelhouse(dest: Path = DEFAULT_DEST, root: Path = ROOT) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fill a wheelhouse with loom-narrative's dependency wheels.")
     parser.add_argument("--dest", type=Path, default=DEFAULT_DEST, help="wheelhouse folder (default: .cache/wheelhouse)")
+    parser.add_argument("--requirements", type=Path, help="also write the requirement list to this file")
     args = parser.parse_args(argv)
     try:
         print(build_wheelhouse(args.dest))
+        if args.requirements is not None:
+            write_requirements(args.requirements)
     except WheelhouseError as exc:
         print(f"wheelhouse: {exc}", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.components import component_missing
+from tests.support.wheels import _tool
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP_SCRIPT = ROOT / "scripts" / "components" / "docker.sh"
@@ -65,9 +66,10 @@ def loom_image(docker_client, wheelhouse, stamped_wheel, tmp_path_factory) -> Ca
         except ImageNotFound:
             pass
         context = tmp_path_factory.mktemp(f"docker-context-{version}")
-        wheels = context / "wheels"
-        shutil.copytree(wheelhouse, wheels, ignore=shutil.ignore_patterns(".complete-*"))
-        shutil.copy2(wheel, wheels / wheel.name)
+        shutil.copytree(wheelhouse, context / "wheels" / "deps", ignore=shutil.ignore_patterns(".complete-*"))
+        _tool("wheelhouse").write_requirements(context / "wheels" / "requirements.txt")
+        (context / "wheels" / "loom").mkdir()
+        shutil.copy2(wheel, context / "wheels" / "loom" / wheel.name)
         shutil.copy2(ROOT / "deploy" / "Dockerfile", context / "Dockerfile")
         shutil.copy2(ROOT / "deploy" / "dockerignore", context / ".dockerignore")
         try:
