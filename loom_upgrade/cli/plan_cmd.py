@@ -12,7 +12,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from loom_upgrade.catalog import load_catalog
-from loom_upgrade.cli.output import OutputFormat, print_json, stdout_console
+from loom_upgrade.cli.output import OutputFormat, print_json, print_jsonl, stdout_console
 from loom_upgrade.errors import LoomUpgradeError, UsageError
 from loom_upgrade.home import detect_home, locate_home
 from loom_upgrade.i18n import _
@@ -55,7 +55,7 @@ def plan(
     home: Path = typer.Option(None, "--home", help=_("LOOM home folder (default: LOOM_HOME, else the current folder).")),
     path_mode: str = typer.Option("auto", "--path", help=_("Upgrade path: auto, in-place or export-import."), metavar="auto|in-place|export-import"),
     playbook: Path = typer.Option(None, "--playbook", help=_("Playbook to expand (default: the built-in local one).")),
-    output: OutputFormat = typer.Option(OutputFormat.human, "--output", help=_("Output format: human or json.")),
+    output: OutputFormat = typer.Option(OutputFormat.human, "--output", help=_("Output format: human, json or jsonl.")),
     out: Path = typer.Option(None, "--out", help=_("Save the signed plan to this file for loom-upgrade apply.")),
     catalog_path: Path = typer.Option(None, "--catalog", help=_("Release catalog to read instead of the installed one.")),
 ) -> None:
@@ -83,8 +83,10 @@ def plan(
         console.print(plan_view(document, _first_hop_diffs(result)))
         if out is not None:
             console.print(_("Plan saved to {path}; run it with: loom-upgrade apply {path}").format(path=out), markup=False)
-    else:
+    elif output is OutputFormat.json:
         print_json(report_document("plan", exit_code=0, plan=document))
+    else:
+        print_jsonl(report_document("plan", exit_code=0, plan=document))
 
 
 def register(app: typer.Typer) -> None:

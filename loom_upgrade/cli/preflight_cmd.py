@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from loom_upgrade.catalog import load_catalog
-from loom_upgrade.cli.output import OutputFormat, print_json, stdout_console
+from loom_upgrade.cli.output import OutputFormat, print_json, print_jsonl, stdout_console
 from loom_upgrade.errors import CatalogError, ExitCode, UsageError
 from loom_upgrade.home import detect_home, locate_home
 from loom_upgrade.i18n import _
@@ -28,7 +28,7 @@ def preflight(
         False, "--drop-stale-batch-tables", help=_("Accept leftover _alembic_tmp_* tables; the upgrade drops them.")
     ),
     backup_dir: Path = typer.Option(None, "--backup-dir", help=_("Folder the backup will be written to (default: the state folder).")),
-    output: OutputFormat = typer.Option(OutputFormat.human, "--output", help=_("Output format: human or json.")),
+    output: OutputFormat = typer.Option(OutputFormat.human, "--output", help=_("Output format: human, json or jsonl.")),
     catalog_path: Path = typer.Option(None, "--catalog", help=_("Release catalog to read instead of the installed one.")),
 ) -> None:
     """Check the host, the home and the whole upgrade path; exit 3 when a check fails."""
@@ -60,8 +60,13 @@ def preflight(
     append_step_summary(preflight_markdown(document))
     if output is OutputFormat.human:
         stdout_console().print(preflight_view(document))
-    else:
+    elif output is OutputFormat.json:
         print_json(report_document("preflight", exit_code=int(exit_code), preflight=document))
+    else:
+        # One line per check, then the verdict, so a CI log can be filtered line by line.
+        for check in document["checks"]:
+            print_jsonl({"kind": "preflight-check", **check})
+        print_jsonl(report_document("preflight", exit_code=int(exit_code), preflight=document))
     if exit_code is not ExitCode.OK:
         raise typer.Exit(int(exit_code))
 

@@ -95,11 +95,13 @@ def test_releases_cli_json(tmp_path):
     assert [r["version"] for r in report["releases"]][-1] == "1.1.0"
 
 
-def test_releases_cli_human(tmp_path):
-    result = run("releases", cwd=tmp_path)
+def test_releases_cli_marks_home_release(tmp_path, make_test_home):
+    home = make_test_home("0.9.2")
+    result = run("releases", "--home", str(home), cwd=tmp_path)
     assert result.returncode == 0
-    assert "0.10.0" in result.stdout
+    assert "0.9.2 *" in result.stdout
     assert "Phase-1 refactor" in result.stdout
+    assert f"* the release of {home}" in result.stdout
 
 
 @pytest.mark.slow
@@ -122,9 +124,14 @@ def test_preflight_cli_exit_codes(tmp_path, make_test_home):
     assert report["preflight"]["failed"] == ["stale-batch-tables"]
     assert report["exit_code"] == 3
 
-    skipped = run("preflight", "--home", str(home), "--skip-check", "stale-batch-tables", cwd=tmp_path)
+    skipped = run(
+        "preflight", "--home", str(home), "--skip-check", "stale-batch-tables", "--output", "jsonl", cwd=tmp_path
+    )
     assert skipped.returncode == 0
-    assert "SKIPPED" in skipped.stdout
+    lines = [json.loads(line) for line in skipped.stdout.splitlines()]
+    assert [line["name"] for line in lines[:-1]][5] == "stale-batch-tables"
+    assert lines[5]["overridden"] is True
+    assert lines[-1]["preflight"]["overridden"] == ["stale-batch-tables"]
 
 
 @pytest.mark.parametrize("flag", ["--skip-check"])
