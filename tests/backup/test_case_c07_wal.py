@@ -136,3 +136,35 @@ def test_busy_database_times_out(tmp_path):
 
     assert "stayed locked for the whole timeout" in caught.value.message
     assert "Stop the process that holds the write lock" in caught.value.fix
+
+
+WRITER = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=5)
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    connection.execute("INSERT INTO jobs(title) VALUES ('written during the backup')")
+"""
+
+
+@pytest.mark.slow
+def test_backup_is_consistent_while_service_writes(c07_home, tmp_path):
+    import subprocess
+    import sys
+
+    home, connection = c07_home
+    connection.execute("CREATE TABLE padding(id INTEGER PRIMARY KEY, data BLOB)")
+    connection.executemany("INSERT INTO padding(data) VALUES (randomblob(8192))", [()] * 1000)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(home / "data" / "loom.db"), "1.5"])
+    try:
+        time.sleep(0.3)
+        info = create_backup(home, state_dir=tmp_path / "state", db_url="sqlite:///data/loom.db",
+                             release="1.0.0", db_revision="1002")
+    finally:
+        writer.wait(timeout=30)
+
+    copied = _count(info.path / "db" / "loom.db")
+    assert copied > 3
+    assert copied == info.manifest["db"]["tables"]["jobs"]["rows"]
+    assert _count(home / "data" / "loom.db") > copied
+    assert verify_backup(info.path).passed
