@@ -55,7 +55,7 @@ OPERATIONS = ("rename_key", "move_key", "add_key", "set_default", "set_value", "
 
 @dataclass
 class Outcome:
-    """What one operation decided: the new text and data, or a no-op with its reason."""
+    """The result of one operation: the new text and intended data, or a no-op notice."""
 
     text: str | None = None
     expected: Any = None
@@ -202,11 +202,11 @@ def _matches(data: Any, key: str, value: Any) -> bool:
     return found and (actual == value or str(actual) == str(value))
 
 
-def resolve(state: YamlState, index: int, text: Any, what: str = "path") -> list[Segment]:
+def resolve(state: YamlState, index: int, text: Any, field_name: str = "path") -> list[Segment]:
     """Parse a key path after filling its ``{placeholders}`` from the document's data."""
     if not isinstance(text, str):
         raise MigrationError(
-            _("invalid key {what} {value!r}: expected a dotted key path").format(what=what, value=text),
+            _("invalid key {what} {value!r}: expected a dotted key path").format(what=field_name, value=text),
             path=state.path,
             fix=_("Correct the operation in the release catalog."),
         )
@@ -358,9 +358,10 @@ def _replace_scalar(text: str, node: ScalarNode, new: str) -> str:
     start, end = node.start_mark.index, node.end_mark.index
     old = text[start:end]
     if node.style in ("|", ">"):
-        # A block scalar's span runs through its last line break; keep one.
-        stripped = old.rstrip("\r\n")
-        return replace_span(text, start, end, new + old[len(stripped) :][:2].split("\n")[0] + ("\n" if "\n" in old[len(stripped):] else ""))
+        # A block scalar's span runs through its last line break: keep one line break.
+        tail = old[len(old.rstrip("\r\n")) :]
+        newline = "\r\n" if tail.startswith("\r\n") else tail[:1]
+        return replace_span(text, start, end, new + newline)
     return replace_span(text, start, end, new)
 
 

@@ -1,8 +1,8 @@
 """``apply_edge``: run one catalog edge's file migrations on a LOOM home.
 
 Every kind is first computed without writing, so an invalid operation or a failed
-round-trip check in any file stops the edge before any file changes; then the files
-are written, each atomically.
+round-trip check in any file stops the edge before any file changes. Only then are the
+files written, each atomically.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def apply_edge(
     """Apply the config, env, canon and plugin migrations of one raw catalog edge to ``home``.
 
     ``only`` limits the kinds run (a subset of ``KINDS``). With ``dry_run`` nothing is
-    written and the report holds the diffs that would be applied.
+    written and the report contains the diffs that would be applied.
     """
     home = Path(home)
     kinds = _kinds(only)

@@ -1,9 +1,9 @@
 """``.env`` migrations: add, rename, set and remove variables by editing only their lines.
 
-The file is split with python-dotenv's own parser, whose bindings cover the text exactly,
-so every line an operation does not own is written back byte for byte: comments, order,
-quoting, ``export`` prefixes, blank lines, CRLF endings and ``${VAR}`` references (never
-expanded). A line python-dotenv cannot parse is reported and left alone; only an operation
+The file is split with python-dotenv's own parser, whose bindings cover the text exactly.
+So every line an operation does not own is written back byte for byte: comments, order,
+quoting, ``export`` prefixes, blank lines, CRLF endings and ``${VAR}`` references, which
+are never expanded. A line python-dotenv cannot parse is reported and left alone; only an operation
 on that very variable stops, before anything changes. A UTF-8 byte-order mark is removed,
 because it hides the first variable from most readers.
 """

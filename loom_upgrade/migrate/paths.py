@@ -1,7 +1,7 @@
 """Key paths of config operations: ``server.port``, ``mounts[1].path``, ``a."b.c"``.
 
-A path may hold ``{dotted.path}`` placeholders that name another key of the same file;
-they are filled in from the file's data before the operation runs.
+A path may contain ``{dotted.path}`` placeholders that name another key of the same
+file. They are filled in from the file's data before the operation runs.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Plugin manifests: ``plugins/<name>/plugin.yaml`` (format 0) to ``loom-plugin.yaml`` (api_version 1).
 
 The new manifest is made from the old one's text by the same minimal edits as config
-migrations, so the author's comments and layout carry over: ``module`` becomes
-``entry_point`` (``module:Plugin``), ``hooks`` become ``capabilities``, ``config``
-becomes ``settings``, and ``api_version: 1`` goes above the first key.
+migrations, so the author's comments and layout carry over. ``module`` becomes
+``entry_point`` (``module:Plugin``), ``hooks`` become ``capabilities`` and ``config``
+becomes ``settings``. ``api_version: 1`` goes above the first key.
 
 The old ``plugin.yaml`` is left in place, byte for byte: LOOM 1.0 reads only
 ``loom-plugin.yaml``, so a rollback to 0.10 finds its manifest untouched and removing
@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
 from loom_upgrade.errors import MigrationError
 from loom_upgrade.i18n import _

@@ -1,4 +1,4 @@
-"""What a migration did to each file: the data the CLI renders and the engine journals."""
+"""Per-file results of a migration: the data the CLI renders and the engine journals."""
 
 from __future__ import annotations
 

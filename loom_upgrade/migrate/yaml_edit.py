@@ -148,8 +148,8 @@ def insert_block(
     """Insert new entry lines into ``container``.
 
     ``build(indent)`` returns the entry's lines (without line endings) at that
-    indentation; ``flow_text`` is the same entry written inline, used when the container
-    is a flow mapping (None when the entry cannot be written inline).
+    indentation. ``flow_text`` is the same entry written inline for a flow mapping
+    container, or None when the entry cannot be written inline.
     """
     if container is None:
         lines = Lines(text)

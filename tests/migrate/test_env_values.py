@@ -66,7 +66,8 @@ def shell() -> str:
 @given(value=values.filter(lambda text: "\x00" not in text))
 def test_shell_reads_portable_values(shell, tmp_path_factory, value):
     text, portable = format_value(value)
-    assert portable == ("'" not in value and "\\" not in value and "\r" not in value)
+    expected_portable = "'" not in value and "\\" not in value and "\r" not in value
+    assert portable == expected_portable
     if not portable:
         return
     folder = tmp_path_factory.mktemp("env")

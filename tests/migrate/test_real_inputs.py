@@ -1,6 +1,6 @@
 """Generated tests: every key or variable of the real configuration files, under every operation.
 
-Each YAML key is renamed, gets a new sibling and is removed; each .env variable is
+Each YAML key is renamed, gets a new sibling and is removed. Each .env variable is
 renamed, removed and set, and a new variable is added. Every test checks with a line
 diff that only the lines the operation owns changed, that the result parses to the
 intended data, and that the comments of other keys stay above them.
@@ -160,7 +160,8 @@ def test_yaml_key_operation(name, doc, path, operation):
                 assert not body or body.startswith("#") or indent >= key_column, f"removed a line of another key: {line!r}"
         else:
             # The first key of a `- key: value` item: the next key moves up onto the dash line.
-            assert tag == "replace" and a0 <= key_line < a1
+            assert tag == "replace"
+            assert a0 <= key_line < a1
         _assert_other_comments_kept(text, new_text, new_documents, index, target)
     assert new_data == expected
 
@@ -241,7 +242,8 @@ def test_env_variable_operation(name, variable, operation):
     elif operation == "remove":
         del expected[variable]
         line = _env_line_of(text, variable)
-        assert tag == "delete" and a0 <= line < a1
+        assert tag == "delete"
+        assert a0 <= line < a1
         for removed in old_lines[a0:a1]:
             assert removed == old_lines[line] or not removed.strip() or removed.lstrip().startswith("#")
         _assert_env_comments_kept(text, new_text, variable)
@@ -252,7 +254,8 @@ def test_env_variable_operation(name, variable, operation):
         assert new_lines[line].startswith(old_lines[line].split("=", 1)[0] + "=")
     else:
         expected[variable] = ENV_VALUE
-        assert tag == "insert" and a0 == len(old_lines)
+        assert tag == "insert"
+        assert a0 == len(old_lines)
         assert new_lines[-1] == f"{variable}='{ENV_VALUE}'\n"
     assert after == expected
 
@@ -312,9 +315,11 @@ def test_canon_rewrite_changes_only_matched_text(tmp_path, name):
     new_text = copy.read_bytes().decode("utf-8")
     assert report.files[0].counts["replacements"] >= 1
     for tag, a0, a1, b0, b1 in line_opcodes(text, new_text):
-        assert tag == "replace" and a1 - a0 == b1 - b0
+        assert tag == "replace"
+        assert a1 - a0 == b1 - b0
         for old, new in zip(text.splitlines(keepends=True)[a0:a1], new_text.splitlines(keepends=True)[b0:b1]):
-            assert old.startswith("#") and new.replace("LOOM", word, 1) == old
+            assert old.startswith("#")
+            assert new.replace("LOOM", word, 1) == old
     assert new_text.count("  \n") == text.count("  \n")
     assert [line for line in new_text.splitlines() if line.startswith("|")] == [line for line in text.splitlines() if line.startswith("|")]
 
