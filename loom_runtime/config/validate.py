@@ -59,7 +59,7 @@ def _describe(error: ValidationError, schema: dict[str, Any]) -> list[tuple[list
     if kind == "type":
         return [(path, None, _("{path}: expected a value of type {type}, found {value}.").format(
             path=where, type=error.validator_value, value=_json(error.instance)),
-            _("write a {type} value.").format(type=error.validator_value))]
+            _("write a value of type {type}.").format(type=error.validator_value))]
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         bounds = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
         return [(path, None, _("{path}: the value {value} is out of range.").format(path=where, value=_json(error.instance)),

@@ -10,6 +10,7 @@ reuses it while the wheel's content is unchanged.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -18,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from tests.support.components import component_missing
-from tests.support.wheels import _tool
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP_SCRIPT = ROOT / "scripts" / "components" / "docker.sh"
@@ -47,6 +47,14 @@ def docker_client():
     client.close()
 
 
+def _write_requirements(path: Path) -> None:
+    """Write the runtime requirements with tools/wheelhouse.py, a script rather than a module."""
+    spec = importlib.util.spec_from_file_location("loom_tools_wheelhouse", ROOT / "tools" / "wheelhouse.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.write_requirements(path)
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
@@ -67,7 +75,7 @@ def loom_image(docker_client, wheelhouse, stamped_wheel, tmp_path_factory) -> Ca
             pass
         context = tmp_path_factory.mktemp(f"docker-context-{version}")
         shutil.copytree(wheelhouse, context / "wheels" / "deps", ignore=shutil.ignore_patterns(".complete-*"))
-        _tool("wheelhouse").write_requirements(context / "wheels" / "requirements.txt")
+        _write_requirements(context / "wheels" / "requirements.txt")
         (context / "wheels" / "loom").mkdir()
         shutil.copy2(wheel, context / "wheels" / "loom" / wheel.name)
         shutil.copy2(ROOT / "deploy" / "Dockerfile", context / "Dockerfile")
