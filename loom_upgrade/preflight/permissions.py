@@ -41,13 +41,13 @@ def check(context: PreflightContext) -> CheckResult:
         return CheckResult(NAME, True, measured, _("home files and state folder are writable"))
     home = context.home.home
     names = [str(p.relative_to(home)) if p != home and p.is_relative_to(home) else str(p) for p in blocked]
-    shown = ", ".join(names[:_SHOWN])
+    listed = ", ".join(names[:_SHOWN])
     if len(names) > _SHOWN:
-        shown = _("{paths} and {count} more").format(paths=shown, count=len(names) - _SHOWN)
+        listed = _("{paths} and {count} more").format(paths=listed, count=len(names) - _SHOWN)
     return CheckResult(
         NAME,
         False,
         measured,
-        _("Not writable: {paths}.").format(paths=shown),
+        _("Not writable: {paths}.").format(paths=listed),
         _("Make these paths writable by the user running loom-upgrade (or remount them read-write)."),
     )
