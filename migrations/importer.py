@@ -50,7 +50,9 @@ def import_database(url: str, input_path: str | Path, *, progress: ExchangeProgr
         with engine.connect() as connection, input_path.open("rb") as handle:
             connection.begin()
             try:
+                triggers = _suspend_search_triggers(connection)
                 summary = _Loader(connection, input_path, progress).run(handle)
+                _restore_search_triggers(connection, triggers)
                 _check_foreign_keys(connection, input_path)
             except BaseException:
                 connection.rollback()
@@ -298,6 +300,26 @@ def _require_empty(connection, path: Path) -> None:
             f"the target database already contains rows in {', '.join(busy)}; import only loads an empty database.",
             "Create a fresh database with `loom init --force` (it keeps config, .env and canon), then import.",
         )
+
+
+def _suspend_search_triggers(connection) -> list[str]:
+    """Drop SQLite's FTS5 sync triggers for the load (inside the transaction); return their SQL."""
+    if connection.dialect.name != "sqlite":
+        return []
+    rows = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'memory_facts_fts_%'"
+    ).fetchall()
+    for name, _sql in rows:
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    return [sql for _name, sql in rows]
+
+
+def _restore_search_triggers(connection, triggers: list[str]) -> None:
+    # One 'rebuild' indexes every imported fact far faster than a trigger firing per row.
+    if triggers:
+        connection.exec_driver_sql("INSERT INTO memory_facts_fts(memory_facts_fts) VALUES ('rebuild')")
+    for sql in triggers:
+        connection.exec_driver_sql(sql)
 
 
 def _reset_sequence(connection, table: sa.Table) -> None:

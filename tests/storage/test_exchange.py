@@ -170,3 +170,21 @@ def test_round_trip_sqlite_to_postgresql(make_home, tmp_path, postgres_server, p
     engine.dispose()
     assert new_id == len(_content(source)["metrics"]) + 1
     postgres_server.drop_database(second.rsplit("/", 1)[1])
+
+
+def test_import_keeps_search_working(make_home, tmp_path):
+    home = make_home("1.1.0", turns=150)
+    export_database(f"sqlite:///{home / 'data' / 'loom.db'}", tmp_path / "export.json")
+    target = _fresh(f"sqlite:///{tmp_path / 'target.db'}")
+    import_database(target, tmp_path / "export.json")
+
+    engine = sa.create_engine(target)
+    with engine.begin() as connection:
+        triggers = connection.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").scalar()
+        connection.exec_driver_sql("INSERT INTO memory_facts_fts(memory_facts_fts) VALUES ('integrity-check')")
+        indexed = connection.exec_driver_sql("SELECT count(*) FROM memory_facts_fts WHERE memory_facts_fts MATCH '\"商道在\"'").scalar()
+        stored = connection.exec_driver_sql("SELECT count(*) FROM memory_facts WHERE content LIKE '%商道在%'").scalar()
+    engine.dispose()
+    assert triggers == 3
+    assert stored > 0
+    assert indexed == stored
