@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from loom_upgrade.i18n import _
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.2
+CHUNK_SIZE = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -129,39 +131,62 @@ def list_dump(path: Path) -> list[str]:
 
 
 def restore(url: str | URL, path: Path) -> None:
-    """Restore the dump at ``path`` into the database at ``url``, replacing its objects.
+    """Replace the contents of the database at ``url`` with the dump at ``path``, atomically.
 
-    The public schema is dropped and recreated first, so that tables created after the
-    backup (by a newer release) do not survive the restore. pg_restore then runs in one
-    transaction.
+    ``pg_restore`` turns the dump into SQL, which is streamed into ``psql`` after
+    ``BEGIN`` and a reset of the public schema, so tables created after the backup (by a
+    newer release) do not survive. ``COMMIT`` is sent only when ``pg_restore`` finished
+    cleanly, and ``psql`` stops at the first error, so a failure leaves the database as it was.
     """
     conn = connection_of(url)
-    _reset_schema(url)
-    command = [find_tool("pg_restore"), "--no-password", "--single-transaction", "--no-owner",
-               "--exit-on-error", *conn.args, "--dbname", conn.database, str(path)]
-    # NOTE: the schema reset and pg_restore are two transactions. If pg_restore fails the
-    # database is left empty; the dump is untouched, so running the restore again recovers.
-    _run(command, conn, "pg_restore")
+    env = {**os.environ, **conn.env}
+    with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_errors:
+        producer = subprocess.Popen(
+            [find_tool("pg_restore"), "--no-owner", "--file", "-", str(path)],
+            stdout=subprocess.PIPE, stderr=restore_errors,
+        )
+        consumer = subprocess.Popen(
+            [find_tool("psql"), "--no-psqlrc", "--quiet", "--no-password", "--set", "ON_ERROR_STOP=1",
+             *conn.args, "--dbname", conn.database],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=psql_errors, env=env,
+        )
+        log.info("Restoring %s into database %s through pg_restore | psql", path, conn.database)
+        produced = _relay(producer, consumer)
+        consumed = consumer.wait()
+        if produced != 0 or consumed != 0:
+            restore_errors.seek(0)
+            psql_errors.seek(0)
+            message = (restore_errors.read() + psql_errors.read()).decode("utf-8", "replace").strip()
+            if "PGPASSWORD" in conn.env:
+                message = message.replace(conn.env["PGPASSWORD"], "***")
+            raise BackupError(
+                _("Restoring the PostgreSQL dump {path} failed, so the database was left unchanged: {message}").format(
+                    path=path, message=message[-2000:]
+                ),
+                path=path,
+                fix=_("Check that the database server is running and that the URL's user owns the database, then run the restore again."),
+            )
 
 
-def _reset_schema(url: str | URL) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    engine = create_engine(make_url(url))
+def _relay(producer: subprocess.Popen, consumer: subprocess.Popen) -> int:
+    """Copy the producer's SQL into the consumer inside one transaction; return the producer's exit code."""
+    assert producer.stdout is not None and consumer.stdin is not None
     try:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    except SQLAlchemyError as exc:
-        raise BackupError(
-            _("Resetting the public schema of the PostgreSQL database before the restore failed: {error}").format(
-                error=driver_message(exc)
-            ),
-            fix=_("Check that the database server is running and that the URL's user owns the database, then run the restore again."),
-        ) from exc
+        consumer.stdin.write(b"BEGIN;\nDROP SCHEMA IF EXISTS public CASCADE;\nCREATE SCHEMA public;\n")
+        while chunk := producer.stdout.read(CHUNK_SIZE):
+            consumer.stdin.write(chunk)
+    except BrokenPipeError:
+        # psql stopped at an error; its transaction is rolled back when it exits.
+        producer.kill()
     finally:
-        engine.dispose()
+        producer.stdout.close()
+    code = producer.wait()
+    try:
+        consumer.stdin.write(b"COMMIT;\n" if code == 0 else b"ROLLBACK;\n")
+        consumer.stdin.close()
+    except BrokenPipeError:
+        pass
+    return code
 
 
 def driver_message(exc: Exception) -> str:

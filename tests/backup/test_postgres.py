@@ -128,3 +128,24 @@ def test_unreachable_server_error_hides_password(home, tmp_path):
     assert "hunter2" not in caught.value.message
     assert "postgresql+psycopg://loom:***@127.0.0.1:1/loom" in caught.value.message
     assert list((tmp_path / "state" / "backups").iterdir()) == []
+
+
+def test_failed_restore_leaves_database_unchanged(pg_home, tmp_path):
+    from loom_upgrade.backup import postgres_dump
+
+    home, url = pg_home
+    info = create_backup(home, state_dir=tmp_path / "state", db_url=url, release="1.1.0", db_revision="1100")
+    dump = info.path / "db" / "loom.dump"
+    truncated = tmp_path / "truncated.dump"
+    truncated.write_bytes(dump.read_bytes()[: dump.stat().st_size * 2 // 3])
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE memory_facts SET content = 'after the backup'"))
+    engine.dispose()
+    before = logical_digest(url)
+
+    with pytest.raises(BackupError) as caught:
+        postgres_dump.restore(url, truncated)
+
+    assert "so the database was left unchanged" in caught.value.message
+    assert logical_digest(url) == before
