@@ -206,7 +206,7 @@ def _migrate(action, connection, config, order, target_revision, drop_stale, pro
         connection.rollback()
         return result
     if action == "downgrade":
-        _refuse_lossy_downgrade(connection, config, order[there + 1 : here + 1])
+        _reject_lossy_downgrade(connection, config, order[there + 1 : here + 1])
 
     # Phase 2: migrate inside one transaction (the inspection above may have begun a read).
     if connection.in_transaction():
@@ -283,8 +283,12 @@ def _check_no_row_loss(before: dict[str, int], after: dict[str, int], action: st
         raise RowLossError(losses)
 
 
-def _refuse_lossy_downgrade(connection: Connection, config: Config, revisions: list[str]) -> None:
-    """Raise LossyDowngradeError when a revision to undo would drop data that still exists."""
+def _reject_lossy_downgrade(connection: Connection, config: Config, revisions: list[str]) -> None:
+    """Raise LossyDowngradeError when a revision to undo would drop data that still exists.
+
+    NOTE: the check lives here, not in the revisions, so a plain ``alembic downgrade``
+    run outside this module drops such data without asking.
+    """
     script = ScriptDirectory.from_config(config)
     renames = catalog_lookup.table_renames()
     inspector = sa.inspect(connection)
