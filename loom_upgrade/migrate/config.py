@@ -507,6 +507,9 @@ def _insert(
     container_key = reached.key if reached.depth == len(segments) - 1 else reached.parent_key
     if reached.depth < len(segments) - 1 and reached.depth == 0:
         container, container_key = root, None
+    if container is root and isinstance(root, ScalarNode) and root.value == "" and is_empty_value(root):
+        # An empty document (only `---` or comments): the new entry goes at its end.
+        container = None
     missing = list(segments[reached.depth :])
     if any(isinstance(segment, int) for segment in missing):
         raise MigrationError(

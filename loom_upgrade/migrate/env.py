@@ -25,6 +25,7 @@ from loom_upgrade.errors import MigrationError
 from loom_upgrade.i18n import _
 from loom_upgrade.migrate import fileio
 from loom_upgrade.migrate.report import FileReport, mask_url_passwords, unified_diff
+from loom_upgrade.migrate.yaml_text import newline_of
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class EnvFile:
                 path=path,
                 fix=_("Report this file to the loom-upgrade maintainers; edit it by hand meanwhile."),
             )
-        newline = "\r\n" if "\r\n" in text.split("\n", 1)[0] + "\n" else "\n"
+        newline = newline_of(text)
         env = cls(path=path, bindings=bindings, newline=newline, had_bom=had_bom)
         if had_bom:
             env.notices.append(_("removed UTF-8 byte-order mark from {name}").format(name=path.name))

@@ -200,11 +200,9 @@ def is_document_marker(line: str) -> bool:
 
 
 def newline_of(text: str) -> str:
-    """Return the file's line ending: that of its first line, else LF."""
-    position = text.find("\n")
-    if position > 0 and text[position - 1] == "\r":
-        return "\r\n"
-    return "\n"
+    """Return the line ending most lines of ``text`` use (LF for a text without one)."""
+    crlf = text.count("\r\n")
+    return "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
 
 
 # --- locating keys -----------------------------------------------------------------------

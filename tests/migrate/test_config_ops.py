@@ -189,3 +189,9 @@ def test_dry_run_writes_nothing(tmp_path):
     assert report.changed
     assert report.diff == "--- a/config.yaml\n+++ b/config.yaml\n@@ -1 +1,2 @@\n a: 1\n+b: 2\n"
     assert path.read_text() == "a: 1\n"
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n"])
+def test_empty_document_gets_section(text):
+    new, _ = migrate(text, {"set_default": {"path": "auth.token_ttl", "value": 86400}})
+    assert new == text + "auth:\n  token_ttl: 86400\n"
