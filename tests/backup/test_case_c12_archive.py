@@ -121,3 +121,14 @@ def test_links_inside_the_tree_are_accepted(tmp_path):
         _add_link(tar, "loom/c.md", "loom/a.md", tarfile.LNKTYPE)
 
     assert [member.name for member in check_archive(archive)] == ["loom/a.md", "loom/b.md", "loom/c.md"]
+
+
+def test_verify_bad_archive_lists_members(tmp_path):
+    from loom_upgrade.backup import verify_backup
+
+    archive = build_c12_archive(tmp_path / "loom-backup.tar.gz")
+
+    with pytest.raises(BackupError) as caught:
+        verify_backup(resolve_backup(tmp_path / "state", str(archive)))
+
+    assert caught.value.message.endswith(EXPECTED_LISTING)
