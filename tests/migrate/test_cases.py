@@ -144,3 +144,14 @@ def test_env_crlf_kept_on_every_line(tmp_path):
     assert data == b"LOOM_SESSION_KEY=change-me\r\nLOOM_ENV=production\r\n\r\n# mode\r\nLOOM_MODE='a b'\r\n"
     assert data.count(b"\n") == data.count(b"\r\n")
     assert dotenv_values(path)["LOOM_SESSION_KEY"] == "change-me"
+
+
+def test_env_symlink_target_written(tmp_path):
+    target = write(tmp_path, "shared.env", b"LOOM_ENV=production\n")
+    os.chmod(target, 0o600)
+    link = tmp_path / ".env"
+    link.symlink_to(target)
+    migrate_env_file(link, [{"add_var": {"name": "LOOM_MODE", "value": "advanced"}}])
+    assert link.is_symlink()
+    assert target.read_bytes() == b"LOOM_ENV=production\nLOOM_MODE=advanced\n"
+    assert target.stat().st_mode & 0o777 == 0o600

@@ -50,3 +50,16 @@ def test_existing_new_manifest_left_alone(tmp_path):
     assert second.notices == [f"{plugin / 'loom-plugin.yaml'} already exists; left as it is"]
     assert (plugin / "loom-plugin.yaml").read_bytes() == written
     assert (plugin / "plugin.yaml").read_text() == MANIFEST
+
+
+def test_converted_manifest_loads_in_runtime(tmp_path):
+    from loom_runtime.plugins.manifest import load_manifest
+
+    plugin = tmp_path / "plugins" / "dice"
+    plugin.mkdir(parents=True)
+    (plugin / "plugin.yaml").write_text(MANIFEST)
+    migrate_plugins(tmp_path / "plugins")
+    manifest = load_manifest(plugin / "loom-plugin.yaml")
+    assert manifest.entry_point == "dice_roller.plugin:Plugin"
+    assert manifest.capabilities == ("turn.post_process", "session.start")
+    assert manifest.settings == {"sides": 20}
