@@ -49,7 +49,13 @@ def export_database(url: str, output_path: str | Path, *, progress: ExchangeProg
     partial = output_path.with_name(output_path.name + ".partial")
     engine = migration_engine(url)
     try:
-        with engine.connect() as connection, partial.open("w", encoding="utf-8", newline="\n") as out:
+        # Owner-only from the first byte: the document contains every row, token hashes included.
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with engine.connect() as connection, open(descriptor, "w", encoding="utf-8", newline="\n") as out:
+            # One snapshot for every table: SQLite's read transaction gives it, PostgreSQL needs
+            # REPEATABLE READ because READ COMMITTED takes a new snapshot per statement.
+            if connection.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ")
             summary = _write_document(connection, out, output_path, progress)
         os.replace(partial, output_path)
     except BaseException:

@@ -37,6 +37,7 @@ def test_round_trip_sqlite(make_home, tmp_path):
     assert imported.rows == exported.rows
     assert _without_meta(_content(target)) == _without_meta(_content(source))
     assert "narrative_turns" in seen
+    assert document.stat().st_mode & 0o777 == 0o600
     header = document.read_text(encoding="utf-8")[:400]
     assert '"format": "loom-export"' in header
 
