@@ -75,3 +75,24 @@ def test_make_home_copies(make_home):
     second = make_home("0.2.0", turns=50)
     assert first != second
     assert runner.read_release(f"sqlite:///{first / 'data' / 'loom.db'}") == "0.2.0"
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_home_template_config_valid(release):
+    import json
+    from pathlib import Path
+
+    import jsonschema
+    from packaging.version import Version
+    from ruamel.yaml import YAML
+
+    root = Path(__file__).parents[2]
+    entry = next(r for r in catalog_lookup.releases() if str(r["version"]) == release)
+    schema = json.loads((root / "schemas" / entry["config_schema"]).read_text(encoding="utf-8"))
+    config = YAML(typ="safe").load((root / "fixtures" / "homes" / release / "config" / "default_config.yaml").read_text(encoding="utf-8"))
+    jsonschema.validate(config, schema)
+
+    env = (root / "fixtures" / "homes" / release / ".env").read_text(encoding="utf-8")
+    has_new_variables = "NARRATIVE_INTERPRETER_MODE=" in env
+    assert has_new_variables == (Version(release) >= Version("0.10.0"))
+    assert ("MEMORY_STORAGE_TYPE=" in env) == release.startswith("0.10")
