@@ -86,7 +86,7 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
             return
         except httpx.HTTPError:
             time.sleep(0.1)
-    raise SystemExit(f"{url} did not answer within {timeout}s")
+    raise SystemExit(f"{url} did not respond within {timeout}s")
 
 
 def play(client: httpx.Client, url: str, turns: int, headers: dict[str, str]) -> float:

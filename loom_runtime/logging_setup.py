@@ -1,9 +1,9 @@
 """Structured JSON logs for ``loom serve``: one JSON object per line on standard error.
 
 Records carry ``time``, ``level``, ``logger`` and ``message``, plus any ``extra`` fields a
-caller passes (request id, path, status). Messages are formatted with their lazy ``%s``
-arguments before serialisation; no record ever contains a token or a database password,
-because the callers never pass them.
+caller passes (method, route, status, duration). Messages are formatted with their lazy ``%s``
+arguments before serialisation. The service logs storage URLs only with the password
+masked and never passes a token to the log.
 """
 
 from __future__ import annotations

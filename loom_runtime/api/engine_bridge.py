@@ -1,7 +1,7 @@
 """The session API's link to the engine: JSON shapes and HTTP statuses for engine results.
 
 The engine's ``SessionService`` is created on first use, not at start-up, so that a
-service whose database is not ready still starts and answers ``/ready`` with the reason.
+service whose database is not ready still starts and reports the reason on ``/ready``.
 """
 
 from __future__ import annotations

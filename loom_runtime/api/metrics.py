@@ -48,8 +48,8 @@ def _route_template(scope: Scope) -> str:
     template = getattr(route, "path", None)
     if not template:
         return "unmatched"
-    # Routers included with a prefix report their route relative to it; the prefix is the
-    # part of the request path before the piece the route's pattern matches.
+    # Routers included with a prefix report their route relative to it. The prefix is the
+    # part of the request path before the piece that the route's pattern matches.
     path = scope["path"]
     pattern = getattr(route, "path_regex", None)
     if pattern is not None and not pattern.match(path):

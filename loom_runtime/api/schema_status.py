@@ -2,8 +2,8 @@
 
 The code serves the revision the catalog records for its stamped release. A database at
 an older revision is not served. A newer one is served only while every revision beyond
-the code's is marked ``expand`` (added tables, columns or indexes that older code ignores);
-one ``contract`` revision (a rename or a drop) makes it unservable.
+the code's is marked ``expand``, because added tables, columns or indexes are ignored by
+older code. One ``contract`` revision (a rename or a drop) makes it unservable.
 """
 
 from __future__ import annotations
@@ -42,15 +42,15 @@ def schema_status(current: str | None, release: str = __version__) -> SchemaStat
                             _("The database is at revision {current}, which this release does not know.").format(current=current),
                             _("install the LOOM release that wrote it, or restore the database from a backup."))
 
-    here, wanted = order.index(current), order.index(expected)
-    if here < wanted:
+    position, expected_position = order.index(current), order.index(expected)
+    if position < expected_position:
         return SchemaStatus(current, expected, False,
                             _("The database schema is at revision {current}, older than revision {expected} that release {release} needs.").format(
                                 current=current, expected=expected, release=release),
                             _("run `loom db upgrade`, or loom-upgrade for a whole home."))
-    if here > wanted:
+    if position > expected_position:
         marks = catalog_lookup.revision_marks()
-        contracts = [revision for revision in order[wanted + 1: here + 1] if marks[revision].mark == "contract"]
+        contracts = [revision for revision in order[expected_position + 1: position + 1] if marks[revision].mark == "contract"]
         if contracts:
             return SchemaStatus(current, expected, False,
                                 _("The database schema is at revision {current}, newer than revision {expected} of release {release}, and revision {contract} changed tables this release uses.").format(

@@ -1,8 +1,8 @@
 """Creating and checking bearer tokens.
 
 A token is ``loom_`` followed by 43 URL-safe random characters (32 bytes from ``secrets``).
-The database keeps only its SHA-256 hex digest, so a stolen database does not give access;
-the token itself is returned once, to the caller that creates it.
+The database keeps only its SHA-256 hex digest, so a stolen database does not give access.
+The token itself is returned once, to the caller that creates it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ TOKEN_PREFIX = "loom_"
 
 
 class AuthError(Exception):
-    """A token cannot be created as requested; ``fix`` says what to change."""
+    """A token cannot be created as requested; ``fix`` is the change to make."""
 
     def __init__(self, message: str, fix: str) -> None:
         super().__init__(message)

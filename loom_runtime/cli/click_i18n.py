@@ -1,7 +1,7 @@
 """Make Typer's and click's own texts (usage line, headings, --help) use loom_runtime's catalogs.
 
 ``typer.core`` binds ``_`` to ``gettext.gettext`` at import time, which ignores ``--lang``,
-so that name is rebound here; the click copy vendored by Typer has no gettext calls, so
+so that name is rebound here. The click copy vendored by Typer has no gettext calls, so
 its usage prefix and the help option's text are set by two small wrappers.
 """
 

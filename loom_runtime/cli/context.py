@@ -1,4 +1,4 @@
-"""What every sub-command needs: the home folder and its validated settings."""
+"""The state every sub-command reads: the home folder and its validated settings."""
 
 from __future__ import annotations
 

@@ -84,7 +84,7 @@ def _record_release(settings: Settings) -> None:
             if Version(recorded) >= Version(__version__):
                 return
         except ValueError:
-            logger.warning("loom_meta holds an unreadable release %r; replacing it", recorded)
+            logger.warning("loom_meta contains the invalid release %r; replacing it", recorded)
     runner.write_release(settings.storage_url, __version__)
 
 

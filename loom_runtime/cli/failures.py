@@ -1,7 +1,7 @@
 """Turning every known error into a message and an exit code, without a traceback.
 
 Library errors arrive with their own types (config, canon, engine settings, migrations,
-SQLAlchemy); anything not listed here is a bug and is re-raised so that its traceback
+SQLAlchemy). Anything not listed here is a bug, so it is re-raised and its traceback
 shows.
 """
 

@@ -30,7 +30,7 @@ class Problem:
 
 
 class ConfigError(Exception):
-    """The config or ``.env`` of a home cannot be used; ``problems`` says where and why."""
+    """The config or ``.env`` of a home cannot be used; ``problems`` lists where and why."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)

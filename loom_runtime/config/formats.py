@@ -1,4 +1,4 @@
-"""Which config format each release reads, from the release catalog.
+"""The config format of each release, read from the release catalog.
 
 The catalog (``releases.yaml``, installed as the package ``loom_migrations``) names for
 every release the JSON Schema of its config format; several releases may share one.
@@ -38,7 +38,7 @@ def catalog() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def releases() -> tuple[ReleaseInfo, ...]:
-    """Every release of the catalog, oldest first."""
+    """Return every release of the catalog, oldest first."""
     found = [
         ReleaseInfo(str(entry["version"]), str(entry["db_revision"]), str(entry["config_schema"]))
         for entry in catalog()["releases"]
@@ -55,7 +55,7 @@ def release_info(version: str = __version__) -> ReleaseInfo:
 
 
 def format_releases() -> list[str]:
-    """Every config format, named by the release that introduced it, oldest first."""
+    """Return every config format, named by the release that introduced it, oldest first."""
     seen: list[str] = []
     for info in releases():
         if info.format_release not in seen:

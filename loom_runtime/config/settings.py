@@ -1,7 +1,7 @@
 """The typed settings LOOM runs with, built from any release's config format plus ``.env``.
 
 Every config format of the catalog maps onto one ``Settings`` object, so code stamped with
-an older release can read its own home; keys a format lacks take that release's defaults.
+an older release can read its own home. Keys that a format lacks take that release's defaults.
 """
 
 from __future__ import annotations

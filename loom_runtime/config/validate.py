@@ -31,44 +31,69 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _describe(error: ValidationError, schema: dict[str, Any]) -> list[tuple[list[Any], str | None, str, str]]:
-    """Return (path, key, message, fix) for one schema error; some errors name several keys."""
-    path = list(error.absolute_path)
-    where = _dotted(path)
-    kind = error.validator
-    if kind == "required":
-        missing = [name for name in error.validator_value if name not in (error.instance or {})]
-        return [(path, None, _("{path}: the key {key} is missing.").format(path=where, key=name),
-                 _("add {key} under {path}.").format(key=name, path=where)) for name in missing]
-    if kind == "additionalProperties":
-        known = set(error.schema.get("properties", {}))
-        extra = [name for name in error.instance if name not in known]
-        return [(path, name, _("{path}: unknown key {key}.").format(path=_dotted([*path, name]), key=name),
-                 _("remove it or correct its spelling; known keys here: {known}.").format(known=", ".join(sorted(known))))
-                for name in extra]
-    if kind == "enum":
-        choices = ", ".join(str(choice) for choice in error.validator_value)
-        if where in PROVIDER_KEYS:
-            return [(path, None, _("{path}: unknown provider {value}.").format(path=where, value=_json(error.instance)),
-                     _("use one of the providers: {choices}.").format(choices=choices))]
-        return [(path, None, _("{path}: invalid value {value}.").format(path=where, value=_json(error.instance)),
-                 _("use one of: {choices}.").format(choices=choices))]
-    if kind == "const":
-        return [(path, None, _("{path}: invalid value {value}.").format(path=where, value=_json(error.instance)),
-                 _("set it to {expected}.").format(expected=_json(error.validator_value)))]
-    if kind == "type":
-        return [(path, None, _("{path}: expected a value of type {type}, found {value}.").format(
-            path=where, type=error.validator_value, value=_json(error.instance)),
-            _("write a value of type {type}.").format(type=error.validator_value))]
-    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        bounds = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
-        return [(path, None, _("{path}: the value {value} is out of range.").format(path=where, value=_json(error.instance)),
-                 _("use a value {bound} {limit}.").format(bound=bounds, limit=error.validator_value))]
-    if kind in ("pattern", "minLength"):
-        hint = error.schema.get("description") or error.validator_value
-        return [(path, None, _("{path}: the value {value} has the wrong form.").format(path=where, value=_json(error.instance)),
-                 _("write {hint}.").format(hint=hint))]
+Finding = tuple[list[Any], str | None, str, str]  # (path, key inside it, message, fix)
+
+
+def _required(error: ValidationError, path: list[Any], where: str) -> list[Finding]:
+    missing = [name for name in error.validator_value if name not in (error.instance or {})]
+    return [(path, None, _("{path}: the key {key} is missing.").format(path=where, key=name),
+             _("add {key} under {path}.").format(key=name, path=where)) for name in missing]
+
+
+def _additional(error: ValidationError, path: list[Any], where: str) -> list[Finding]:
+    known = set(error.schema.get("properties", {}))
+    extra = [name for name in error.instance if name not in known]
+    fix = _("remove it or correct its spelling; known keys here: {known}.").format(known=", ".join(sorted(known)))
+    return [(path, name, _("{path}: unknown key {key}.").format(path=_dotted([*path, name]), key=name), fix)
+            for name in extra]
+
+
+def _enum(error: ValidationError, path: list[Any], where: str) -> list[Finding]:
+    choices = ", ".join(str(choice) for choice in error.validator_value)
+    value = _json(error.instance)
+    if where in PROVIDER_KEYS:
+        return [(path, None, _("{path}: unknown provider {value}.").format(path=where, value=value),
+                 _("use one of the providers: {choices}.").format(choices=choices))]
+    return [(path, None, _("{path}: invalid value {value}.").format(path=where, value=value),
+             _("use one of: {choices}.").format(choices=choices))]
+
+
+def _const(error: ValidationError, path: list[Any], where: str) -> list[Finding]:
     return [(path, None, _("{path}: invalid value {value}.").format(path=where, value=_json(error.instance)),
+             _("set it to {expected}.").format(expected=_json(error.validator_value)))]
+
+
+def _type(error: ValidationError, path: list[Any], where: str) -> list[Finding]:
+    message = _("{path}: expected a value of type {type}, found {value}.").format(
+        path=where, type=error.validator_value, value=_json(error.instance))
+    return [(path, None, message, _("write a value of type {type}.").format(type=error.validator_value))]
+
+
+BOUNDS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
+
+
+def _bound(error: ValidationError, path: list[Any], where: str) -> list[Finding]:
+    return [(path, None, _("{path}: the value {value} is out of range.").format(path=where, value=_json(error.instance)),
+             _("use a value {bound} {limit}.").format(bound=BOUNDS[error.validator], limit=error.validator_value))]
+
+
+def _form(error: ValidationError, path: list[Any], where: str) -> list[Finding]:
+    hint = error.schema.get("description") or error.validator_value
+    return [(path, None, _("{path}: the value {value} has the wrong form.").format(path=where, value=_json(error.instance)),
+             _("write {hint}.").format(hint=hint))]
+
+
+DESCRIBERS = {"required": _required, "additionalProperties": _additional, "enum": _enum, "const": _const,
+              "type": _type, "pattern": _form, "minLength": _form, **{kind: _bound for kind in BOUNDS}}
+
+
+def _describe(error: ValidationError) -> list[Finding]:
+    """Return the findings of one schema error; a ``required`` or unknown-key error may name several keys."""
+    path = list(error.absolute_path)
+    describer = DESCRIBERS.get(error.validator)
+    if describer is not None:
+        return describer(error, path, _dotted(path))
+    return [(path, None, _("{path}: invalid value {value}.").format(path=_dotted(path), value=_json(error.instance)),
              _("correct the value ({detail}).").format(detail=error.message))]
 
 
@@ -81,7 +106,7 @@ def schema_problems(document: Any, format_release: str, root: Any, shown_as: str
         # if/then failures repeat as their inner "required" error, which is reported instead.
         if error.validator in ("if", "allOf"):
             continue
-        for path, key, message, fix in _describe(error, schema):
+        for path, key, message, fix in _describe(error):
             problems.append(Problem(shown_as, line_of(root, path, key), message, fix))
     problems.sort(key=lambda problem: (problem.line or 0, problem.message))
     return problems

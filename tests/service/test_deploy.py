@@ -26,7 +26,7 @@ def free_port() -> int:
 
 
 def wait_for(url: str, status: int, timeout: float = 30.0) -> httpx.Response:
-    """Poll ``url`` until it answers ``status``; docker-proxy accepts connections before the app listens."""
+    """Poll ``url`` until it returns ``status``; docker-proxy accepts connections before the app listens."""
     deadline = time.monotonic() + timeout
     last: object = None
     while time.monotonic() < deadline:
