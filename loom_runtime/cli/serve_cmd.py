@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from loom_runtime.cli import database
 from loom_runtime.cli.context import settings_of
 from loom_runtime.i18n import _
 
@@ -15,7 +16,11 @@ def serve(
 ) -> None:
     from loom_runtime.api.server import run_server
 
-    run_server(settings_of(ctx), host, port)
+    settings = settings_of(ctx)
+    # Reading the revision first reports a missing SQLite file, instead of letting the
+    # first request create an empty database. An old schema still starts: /ready reports it.
+    database.current_revision(settings)
+    run_server(settings, host, port)
 
 
 def register(app: typer.Typer) -> None:

@@ -151,3 +151,11 @@ def test_usage_errors_have_no_traceback(home, loom, args):
     outcome = loom("--home", home, *args)
     assert outcome.code != 0
     assert "Traceback" not in outcome.err
+
+
+def test_run_malformed_canon(home, loom):
+    (home / "canon" / "broken.md").write_text("---\ntitle: [unclosed\n---\n# x\n")
+    outcome = loom("--home", home, "run", "--canon", "canon/broken.md", "--test")
+    assert outcome.code == 1
+    assert outcome.err.startswith(f"Error: {home.resolve()}/canon/broken.md")
+    assert "Traceback" not in outcome.err

@@ -64,3 +64,12 @@ def test_serve_bad_config_exits_without_traceback(home):
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f'{config}:4: server.port: expected a value of type integer, found "eighty". Fix: write a value of type integer.')
+
+
+def test_serve_missing_database_creates_nothing(home):
+    database = home / "data" / "loom.db"
+    database.unlink()
+    result = subprocess.run([LOOM, "--home", str(home), "serve"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == f"Error: The database file {home.resolve()}/data/loom.db does not exist."
+    assert not database.exists()
