@@ -28,6 +28,17 @@ class DatabaseNotFoundError(MigrationsError):
         self.path = path
 
 
+class DatabaseLockedError(MigrationsError):
+    """Another connection kept the SQLite database locked past the busy timeout."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"The database {path} is locked by another process; the migration did not start or was rolled back.",
+            fix="Stop the LOOM service and any other program using the database, then retry.",
+        )
+        self.path = path
+
+
 class UnknownRevisionError(MigrationsError):
     """A revision id is not part of the Alembic chain."""
 

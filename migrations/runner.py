@@ -37,9 +37,11 @@ from loom_migrations.dbutil import (
     migration_engine,
     require_existing,
     row_counts,
+    sqlite_path,
     stale_batch_tables_on,
 )
 from loom_migrations.errors import (
+    DatabaseLockedError,
     ForeignKeyViolationError,
     LossyDowngradeError,
     RowLossError,
@@ -184,6 +186,10 @@ def _run(action, url, target, drop_stale, progress, script_location) -> Migratio
         with engine.connect() as connection:
             result = _migrate(action, connection, config, order, target_revision, drop_stale, progress)
             result.foreign_keys_restored = _restore_foreign_keys(connection)
+    except sa.exc.OperationalError as exc:
+        if "database is locked" in str(exc.orig):
+            raise DatabaseLockedError(str(sqlite_path(url))) from exc
+        raise
     finally:
         engine.dispose()
     return result

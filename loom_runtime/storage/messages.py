@@ -43,6 +43,11 @@ def describe_error(exc: m.MigrationsError) -> tuple[str, str | None]:
             _("The database file {path} does not exist.").format(path=exc.path),
             _("Create the database with `loom init`, or correct storage.url in the config."),
         )
+    if isinstance(exc, m.DatabaseLockedError):
+        return (
+            _("The database {path} is locked by another process.").format(path=exc.path),
+            _("Stop the LOOM service and any other program using the database, then retry."),
+        )
     if isinstance(exc, m.UnknownRevisionError):
         return (
             _("Revision {revision} is not part of the migration chain.").format(revision=exc.revision),

@@ -45,6 +45,11 @@ def translate_migrations_error(exc: m.MigrationsError) -> LoomUpgradeError:
             path=exc.path,
             fix=_("Check storage.path or storage.url in the config of the home."),
         )
+    if isinstance(exc, m.DatabaseLockedError):
+        return PreflightError(
+            _("The database {path} is locked by another process.").format(path=exc.path),
+            fix=_("Stop the LOOM service and any other program using the database, then retry."),
+        )
     if isinstance(exc, m.UnknownRevisionError):
         return MigrationError(
             _("Revision {revision} is not part of the migration chain.").format(revision=exc.revision),

@@ -133,3 +133,27 @@ def test_foreign_key_violation_rolls_back(tmp_path):
 
     assert _count(path, "tasks") == 3
     assert runner.current_revision(url) is None
+
+
+def test_locked_database_reported(make_home, monkeypatch):
+    from loom_migrations import dbutil
+    from loom_migrations.errors import DatabaseLockedError
+
+    database = make_home("0.9.3", turns=10) / "data" / "loom.db"
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    original = dbutil.migration_engine
+
+    def quick_engine(url, **kwargs):
+        engine = original(url, **kwargs)
+        sa.event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA busy_timeout=50"))
+        return engine
+
+    monkeypatch.setattr("loom_migrations.runner.migration_engine", quick_engine)
+    try:
+        with pytest.raises(DatabaseLockedError, match="is locked by another process"):
+            runner.upgrade(f"sqlite:///{database}", "head")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert runner.current_revision(f"sqlite:///{database}") == "0093"

@@ -62,3 +62,9 @@ def test_translate_migrations_error(error, code, words):
     translated = translate_migrations_error(error)
     assert translated.exit_code == code
     assert words in translated.message + (translated.fix or "")
+
+
+def test_translate_locked_database():
+    translated = translate_migrations_error(m.DatabaseLockedError("/srv/loom/data/loom.db"))
+    assert translated.exit_code == ExitCode.PREFLIGHT
+    assert translated.message == "The database /srv/loom/data/loom.db is locked by another process."
