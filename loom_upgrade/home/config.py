@@ -1,11 +1,15 @@
-"""Read a home's config and ``.env`` and tell which release's config format the config has."""
+"""Read a home's config and ``.env``, and find which release's config schema the config matches."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 from dotenv import dotenv_values
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -63,26 +67,37 @@ def read_env(path: Path) -> dict[str, str | None]:
     return dict(dotenv_values(path, interpolate=False, encoding="utf-8-sig"))
 
 
-def _section(config: dict[str, Any], name: str) -> dict[str, Any]:
-    value = config.get(name)
-    return value if isinstance(value, dict) else {}
+def _config_schema_names() -> list[str]:
+    """Return the config schema names of the catalog's releases, newest first."""
+    from loom_upgrade.catalog import load_catalog
+
+    names: list[str] = []
+    for release in reversed(load_catalog().releases):
+        if release.config_schema not in names:
+            names.append(release.config_schema)
+    return names
+
+
+@functools.lru_cache(maxsize=None)
+def config_validator(schema_name: str) -> jsonschema.Draft202012Validator:
+    """Return a validator for one release's config schema, e.g. ``config/0.9.2.json``."""
+    text = resources.files("loom_schemas").joinpath(*schema_name.split("/")).read_text(encoding="utf-8")
+    return jsonschema.Draft202012Validator(json.loads(text))
 
 
 def config_format(config: dict[str, Any]) -> str | None:
-    """Return the catalog's ``config_schema`` name whose sections this config has.
-
-    Each release that changed the config's shape left a marker (the table in
-    docs/architecture.md); the newest marker present wins. Returns None when none fits.
-    """
-    storage, memory, server = _section(config, "storage"), _section(config, "memory"), _section(config, "server")
-    if "url" in storage:
-        return "config/1.1.0.json" if "retrieval_limit" in memory else "config/1.0.0.json"
-    if "interpreter" in config:
-        return "config/0.10.0.json"
-    if "engine" in config:
-        return "config/0.9.2.json" if "request_timeout" in server else "config/0.9.0.json"
-    if "llm_providers" in config:
-        return "config/0.2.0.json"
-    if "llm" in config:
-        return "config/0.1.0.json"
+    """Return the catalog's ``config_schema`` name (newest first) that the config validates
+    against, or None when it validates against none of them."""
+    for name in _config_schema_names():
+        if config_validator(name).is_valid(config):
+            return name
     return None
+
+
+def config_problem(config: dict[str, Any], schema_name: str) -> str | None:
+    """Return the first reason ``config`` does not validate against ``schema_name``, or None."""
+    errors = sorted(config_validator(schema_name).iter_errors(config), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return None
+    where = ".".join(str(part) for part in errors[0].absolute_path) or "(top level)"
+    return f"{where}: {errors[0].message}"

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from loom_upgrade.catalog import Catalog, load_catalog
 from loom_upgrade.errors import UsageError
 from loom_upgrade.home import database
-from loom_upgrade.home.config import CONFIG_RELATIVE, config_format, read_config, read_env, sha256_of
+from loom_upgrade.home.config import CONFIG_RELATIVE, config_format, config_problem, read_config, read_env, sha256_of
 from loom_upgrade.home.model import HomeState, TableStats
 from loom_upgrade.home.service import service_state
 from loom_upgrade.i18n import _
@@ -92,8 +92,14 @@ def _pick_release(catalog: Catalog, sources: dict[str, str | None], revision: st
     return candidates[-1].text if candidates else None
 
 
-def _inconsistencies(catalog: Catalog, release: str | None, sources: dict[str, str | None], revision: str | None,
-                     fmt: str | None) -> list[str]:
+def _inconsistencies(
+    catalog: Catalog,
+    release: str | None,
+    sources: dict[str, str | None],
+    revision: str | None,
+    config: dict,
+    fmt: str | None,
+) -> list[str]:
     found: list[str] = []
     known = catalog.release(release) if release else None
     if release and known is None:
@@ -110,12 +116,19 @@ def _inconsistencies(catalog: Catalog, release: str | None, sources: dict[str, s
                 release=release, expected=known.db_revision, revision=revision
             )
         )
-    if known is not None and fmt is not None and fmt != known.config_schema:
-        found.append(
-            _("The config has the format of {found}, but release {release} uses {expected}.").format(
-                found=fmt, release=release, expected=known.config_schema
+    if known is not None and fmt != known.config_schema:
+        if fmt is not None:
+            found.append(
+                _("The config has the format of {found}, but release {release} uses {expected}.").format(
+                    found=fmt, release=release, expected=known.config_schema
+                )
             )
-        )
+        else:
+            found.append(
+                _("The config does not validate against {expected} of release {release}: {problem}.").format(
+                    expected=known.config_schema, release=release, problem=config_problem(config, known.config_schema)
+                )
+            )
     return found
 
 
@@ -171,7 +184,7 @@ def detect_home(
         db_bytes=database.database_bytes(url, tables),
         files_bytes=_files_bytes(home),
         db_error=db_error,
-        inconsistencies=tuple(([db_error] if db_error else []) + _inconsistencies(catalog, release, sources, revision, fmt)),
+        inconsistencies=tuple(([db_error] if db_error else []) + _inconsistencies(catalog, release, sources, revision, config, fmt)),
     )
     log.info("home %s: release %s, revision %s, database %s", home, release, revision, state.db_url_redacted)
     return state

@@ -14,6 +14,7 @@ from loom_upgrade.errors import PreflightError, UsageError
 from loom_upgrade.home import detect_home
 from loom_upgrade.planner import plan_upgrade
 from loom_upgrade.preflight import CHECK_NAMES, raise_for_failures, run_preflight
+from tests.planning.fixture_home import TEMPLATES
 from tests.planning.mounts import read_only, small_tmpfs
 
 
@@ -136,10 +137,22 @@ def test_release_consistency_fails_on_revision_mismatch(catalog, make_test_home)
     assert check.detail == "Release 0.9.3 serves database revision 0093, but the database is at 0091."
 
 
-def test_release_consistency_fails_on_config_format(catalog, make_test_home):
+def test_release_consistency_fails_on_invalid_config(catalog, make_test_home):
     home = make_test_home("0.9.3")
     config = home / "config" / "default_config.yaml"
     config.write_text(config.read_text().replace("engine:", "interpreter:"), encoding="utf-8")
+    check = _result(_preflight(catalog, home), "release-consistency")
+    assert not check.passed
+    assert check.detail == (
+        "The config does not validate against config/0.9.2.json of release 0.9.3: "
+        "(top level): 'engine' is a required property."
+    )
+
+
+def test_release_consistency_fails_on_other_format(catalog, make_test_home):
+    home = make_test_home("0.9.3")
+    newer = TEMPLATES / "0.10.0" / "config" / "default_config.yaml"
+    (home / "config" / "default_config.yaml").write_bytes(newer.read_bytes())
     check = _result(_preflight(catalog, home), "release-consistency")
     assert not check.passed
     assert check.detail == (
@@ -193,8 +206,8 @@ def test_permissions_fail_on_read_only_home(catalog, make_test_home):
     with read_only(home):
         check = _result(_preflight(catalog, home), "permissions")
     assert not check.passed
-    assert check.measured == "9 of 9 not writable"
-    assert check.detail == f"Not writable: {home}, config, config/default_config.yaml, .env, canon and 4 more."
+    assert check.measured == "11 of 11 not writable"
+    assert check.detail == f"Not writable: {home}, config, config/default_config.yaml, .env, canon and 6 more."
 
 
 def test_path_validation_fails_on_broken_hop(catalog, make_test_home):
