@@ -27,7 +27,15 @@ from loom_upgrade.migrate.report import FileReport, MigrationReport, unified_dif
 
 log = logging.getLogger(__name__)
 
-_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE, "a": re.ASCII}
+# The catalog names flags as a list of ``re`` flag names; single letters are accepted too.
+_FLAGS = {
+    "i": re.IGNORECASE, "IGNORECASE": re.IGNORECASE,
+    "m": re.MULTILINE, "MULTILINE": re.MULTILINE,
+    "s": re.DOTALL, "DOTALL": re.DOTALL,
+    "x": re.VERBOSE, "VERBOSE": re.VERBOSE,
+    "a": re.ASCII, "ASCII": re.ASCII,
+    "u": re.UNICODE, "UNICODE": re.UNICODE,
+}
 _CODE_TOKENS = ("fence", "code_block")
 
 
@@ -52,14 +60,17 @@ def compile_rules(rules: list[Mapping[str, Any]], source: Path | str = "releases
                 fix=_("Write the rule as {pattern: '^# Old$', replacement: '# New'}."),
             )
         flags = 0
-        for letter in str(rule.get("flags", "")):
-            if letter not in _FLAGS:
+        names = rule.get("flags") or []
+        for name in list(names):  # a string of letters or a list of names
+            if name not in _FLAGS:
                 raise MigrationError(
-                    _("invalid flag {flag!r} in canon rule {pattern!r}: use i, m, s, x or a").format(flag=letter, pattern=rule["pattern"]),
+                    _("invalid flag {flag!r} in canon rule {pattern!r}: use IGNORECASE, MULTILINE, DOTALL, VERBOSE, ASCII or UNICODE").format(
+                        flag=name, pattern=rule["pattern"]
+                    ),
                     path=source,
                     fix=_("Correct the flags of the rule in the release catalog."),
                 )
-            flags |= _FLAGS[letter]
+            flags |= _FLAGS[name]
         try:
             patterns.append(PatternRule(re.compile(rule["pattern"], flags), rule["replacement"]))
         except re.error as exc:

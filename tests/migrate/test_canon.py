@@ -55,3 +55,17 @@ def test_invalid_pattern_rejected_before_writing(tmp_path):
         migrate_canon(canon, RULES + [{"pattern": "(", "replacement": "x"}])
     assert caught.value.message.startswith("invalid regular expression '(' in a canon rule: ")
     assert (canon / "rules.md").read_text() == "# Game Rules\n"
+
+
+def test_catalog_flag_names_accepted():
+    new, report = rewrite_text(Path("w.md"), "# game rules\n", [{"pattern": "^# Game Rules$", "replacement": "# Rules", "flags": ["IGNORECASE"]}])
+    assert new == "# Rules\n"
+    assert report.counts == {"replacements": 1}
+
+
+def test_unknown_flag_rejected():
+    with pytest.raises(MigrationError) as caught:
+        rewrite_text(Path("w.md"), "# x\n", [{"pattern": "x", "replacement": "y", "flags": ["GLOBAL"]}])
+    assert caught.value.message == (
+        "invalid flag 'GLOBAL' in canon rule 'x': use IGNORECASE, MULTILINE, DOTALL, VERBOSE, ASCII or UNICODE"
+    )
