@@ -187,7 +187,10 @@ class _TableWriter:
             return
         if len(values) != len(self.source_columns):
             self.loader.fail(f"row {self.count} of table {self.name} has {len(values)} values for {len(self.source_columns)} columns.")
-        row = {name: decode_value(values[index], kind) for index, name, kind in self.mapping}
+        try:
+            row = {name: decode_value(values[index], kind) for index, name, kind in self.mapping}
+        except (ValueError, TypeError, KeyError) as exc:
+            self.loader.fail(f"row {self.count} of table {self.name} has a value that does not fit its column ({exc}).")
         row.update(self.added)
         if self.is_meta and row.get("key") in SKIPPED_META_KEYS:
             return
@@ -197,7 +200,13 @@ class _TableWriter:
 
     def flush(self) -> None:
         if self.batch:
-            self.loader.connection.execute(self.target.insert(), self.batch)
+            try:
+                self.loader.connection.execute(self.target.insert(), self.batch)
+            except sa.exc.IntegrityError as exc:
+                self.loader.fail(
+                    f"rows {self.count - len(self.batch) + 1} to {self.count} of table {self.name} break a "
+                    f"constraint of {self.target.name} ({exc.orig})."
+                )
             self.batch.clear()
         if self.loader.progress is not None:
             self.loader.progress(self.name, self.count)

@@ -189,3 +189,29 @@ def test_import_keeps_search_working(make_home, tmp_path):
     assert triggers == 3
     assert stored > 0
     assert indexed == stored
+
+
+def test_import_rejects_bad_value(make_home, tmp_path):
+    home = make_home("1.1.0", turns=20)
+    export_database(f"sqlite:///{home / 'data' / 'loom.db'}", tmp_path / "export.json")
+    text = (tmp_path / "export.json").read_text(encoding="utf-8")
+    broken = text.replace('"2026-0', '"not-a-date-2026-0', 1)
+    (tmp_path / "broken.json").write_text(broken, encoding="utf-8")
+    target = _fresh(f"sqlite:///{tmp_path / 'target.db'}")
+
+    with pytest.raises(ExportFormatError, match="row 1 of table .* has a value that does not fit its column"):
+        import_database(target, tmp_path / "broken.json")
+
+
+def test_import_rejects_duplicate_keys(make_home, tmp_path):
+    home = make_home("1.1.0", turns=20)
+    export_database(f"sqlite:///{home / 'data' / 'loom.db'}", tmp_path / "export.json")
+    text = (tmp_path / "export.json").read_text(encoding="utf-8")
+    token_row = next(line for line in text.splitlines() if '"laptop"' in line)
+    assert token_row.endswith(",")  # not the table's last row, so the copy needs no new comma
+    duplicated = text.replace(token_row, token_row + "\n" + token_row, 1)
+    (tmp_path / "dup.json").write_text(duplicated, encoding="utf-8")
+    target = _fresh(f"sqlite:///{tmp_path / 'target.db'}")
+
+    with pytest.raises(ExportFormatError, match="of table api_tokens break a constraint of api_tokens"):
+        import_database(target, tmp_path / "dup.json")
