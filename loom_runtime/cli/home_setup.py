@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class InitResult:
     created_files: list[Path] = field(default_factory=list)
+    created_folders: list[Path] = field(default_factory=list)
     database_url: str = ""
     revision: str = ""
     recreated_database: bool = False
@@ -32,7 +33,9 @@ def _write_new(path: Path, text: str, result: InitResult) -> None:
     """Write ``path`` only when it does not exist: init never overwrites a user's file."""
     if path.exists():
         return
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
+    result.created_folders.extend(reversed(missing))
     path.write_text(text, encoding="utf-8")
     result.created_files.append(path)
 
@@ -54,27 +57,38 @@ def init_home(home: Path, force: bool = False) -> InitResult:
         raise CliError(_("{home} is already a LOOM home: {config} exists.").format(home=home, config=config_path(home)),
                        _("use `loom init --force` to recreate only the database (config, .env and canon stay as they are)."))
 
-    # Validate before writing anything, so a broken home is left exactly as it was.
+    # An existing home is validated before anything is written, so a broken one stays as it
+    # was. In a new home, a failure removes the files this call wrote.
     if config_path(home).exists():
         settings = load_settings(home)
-    else:
-        try:
-            config_text = default_config_text(__version__)
-        except KeyError as exc:
-            raise CliError(_("LOOM {release} cannot create a new home.").format(release=__version__),
-                           _("create the home with the newest LOOM release, then migrate it with loom-upgrade.")) from exc
+        return _finish(home, settings, force, result)
+    try:
+        config_text = default_config_text(__version__)
+    except KeyError as exc:
+        raise CliError(_("LOOM {release} cannot create a new home.").format(release=__version__),
+                       _("create the home with the newest LOOM release, then migrate it with loom-upgrade.")) from exc
+    try:
         _write_new(config_path(home), config_text, result)
         _write_new(env_path(home), default_env_text(), result)
-        settings = load_settings(home)
+        return _finish(home, load_settings(home), force, result)
+    except BaseException:
+        for path in reversed(result.created_files):
+            path.unlink(missing_ok=True)
+        for folder in reversed(result.created_folders):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
 
-    _write_new(settings.canon_default, _starter_canon(), result)
-    settings.plugins_dir.mkdir(parents=True, exist_ok=True)
 
+def _finish(home: Path, settings: Settings, force: bool, result: InitResult) -> InitResult:
+    """Write the starter canon and plugins/ when missing, then create or recreate the database."""
     if force:
         _recreate_database(settings)
         result.recreated_database = True
     else:
         _create_database(settings)
+    _write_new(settings.canon_default, _starter_canon(), result)
+    settings.plugins_dir.mkdir(parents=True, exist_ok=True)
     result.database_url = settings.storage_url_for_display()
     result.revision = database.expected_revision_of_release()
     return result

@@ -14,6 +14,7 @@ build_wheel = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(build_wheel)
 
 
+@pytest.mark.slow
 def test_stamped_wheel_carries_version(stamped_wheel):
     wheel = stamped_wheel("1.0.1")
     assert wheel.name == "loom_narrative-1.0.1-py3-none-any.whl"
@@ -27,6 +28,7 @@ def test_stamped_wheel_carries_version(stamped_wheel):
     assert not any(name.startswith("tests/") for name in names)
 
 
+@pytest.mark.slow
 def test_working_tree_untouched(stamped_wheel):
     before = (ROOT / "loom_runtime" / "_version.py").read_text()
     stamped_wheel("0.9.3")

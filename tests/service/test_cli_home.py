@@ -159,3 +159,13 @@ def test_run_malformed_canon(home, loom):
     assert outcome.code == 1
     assert outcome.err.startswith(f"Error: {home.resolve()}/canon/broken.md")
     assert "Traceback" not in outcome.err
+
+
+def test_init_over_existing_database_writes_nothing(tmp_path, loom):
+    folder = tmp_path / "h"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "loom.db").write_bytes(b"")
+    outcome = loom("--home", folder, "init")
+    assert outcome.code == 1
+    assert outcome.err.splitlines()[0] == f"Error: The database file {folder.resolve()}/data/loom.db already exists."
+    assert sorted(path.name for path in folder.rglob("*")) == ["data", "loom.db"]
