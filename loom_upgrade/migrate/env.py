@@ -278,11 +278,12 @@ def _remove_binding(env: EnvFile, index: int) -> None:
     first = text[: offset + binding.lead].count("\n")
     end = first + binding.text[binding.lead :].rstrip("\r\n").count("\n") + 1
     start = first
-    # Comment lines right above go with the variable, unless it is directly followed by
-    # another variable: then they head a group and stay.
-    if not _starts_variable(lines, end):
-        while start > 0 and _is_own_comment(lines[start - 1]):
-            start -= 1
+    while start > 0 and _is_own_comment(lines[start - 1]):
+        start -= 1
+    # A comment block set off by a blank line above, over a variable directly followed by
+    # another, heads a group of variables and stays.
+    if start < first and start > 0 and not lines[start - 1].strip() and _starts_variable(lines, end):
+        start = first
     blank_above = start > 0 and not lines[start - 1].strip()
     blank_below = end >= len(lines) or not lines[end].strip()
     if blank_above and blank_below:

@@ -20,6 +20,8 @@ from loom_upgrade.migrate.yaml_text import (
     is_alias_use,
     is_blank,
     is_block,
+    is_comment,
+    is_document_marker,
 )
 
 NULL_TOKENS = ("", "~", "null", "Null", "NULL")
@@ -77,6 +79,10 @@ def remove_entry(text: str, mapping: MappingNode, index: int, parent_key: Scalar
     if before_blank and after_blank:
         while start > 0 and is_blank(lines.items[start - 1]):
             start -= 1
+    elif _opens_block(lines, start, key.start_mark.column):
+        # The entry came first in its document or section: no blank line should lead it now.
+        while end < len(lines) and is_blank(lines.items[end]):
+            end += 1
     new_text = text[: lines.offset(start)] + text[lines.offset(end) :]
     if start > 0 and end >= len(lines) and not text.endswith(("\n", "\r")):
         # The removed entry was the last line and had no newline: drop the one before it.
@@ -84,6 +90,13 @@ def remove_entry(text: str, mapping: MappingNode, index: int, parent_key: Scalar
     if len(mapping.value) == 1:
         new_text = _mark_emptied(new_text, text, lines, mapping, parent_key, start)
     return new_text
+
+
+def _opens_block(lines: Lines, start: int, column: int) -> bool:
+    if start == 0:
+        return True
+    above = lines.items[start - 1]
+    return is_document_marker(above) or (not is_blank(above) and not is_comment(above) and indent_of(above) < column)
 
 
 def _mark_emptied(new_text: str, old_text: str, lines: Lines, mapping: MappingNode, parent_key: ScalarNode | None, start: int) -> str:
@@ -162,8 +175,13 @@ def insert_block(
         lines = Lines(text)
         first_key = container.value[0][0]
         last_key, last_value = container.value[-1]
-        extent = entry_extent(lines, last_key, last_value)
-        return _insert_lines(text, lines, extent.content_end, build(first_key.start_mark.column), newline)
+        column = first_key.start_mark.column
+        at = entry_extent(lines, last_key, last_value).content_end
+        # Comment lines at the children's indentation still belong to this section (often
+        # commented-out options); a banner of the next section is indented less.
+        while at < len(lines) and lines.items[at].lstrip().startswith("#") and indent_of(lines.items[at]) >= column:
+            at += 1
+        return _insert_lines(text, lines, at, build(column), newline)
     if container_key is not None and is_null_scalar(container):
         return _insert_under_null(text, container, container_key, build, newline, step)
     line = container.start_mark.line + 1

@@ -7,8 +7,8 @@ never by loading and dumping the file. A key *owns*:
 - its key line and every following line indented deeper than the key (its value, the
   comments inside it, and comments after it indented deeper than the key);
 - the comment lines directly above it (no blank line between) at its own indentation or
-  less, unless the key is directly followed by a sibling key, in which case those
-  comments head a group of keys and stay.
+  less. The exception is a comment block set off by a blank line above it whose key is
+  directly followed by a sibling key: such a block heads a group of keys and stays.
 """
 
 from __future__ import annotations
@@ -259,12 +259,13 @@ def entry_extent(lines: Lines, key: ScalarNode, value: Node) -> Extent:
         content_end += 1
 
     start = key_line
-    if _comment_heads_entry(lines, content_end, column):
-        while start > 0:
-            above = lines.items[start - 1]
-            if not is_comment(above) or indent_of(above) > column:
-                break
-            start -= 1
+    while start > 0:
+        above = lines.items[start - 1]
+        if not is_comment(above) or indent_of(above) > column:
+            break
+        start -= 1
+    if start < key_line and _heads_group(lines, start, content_end, column):
+        start = key_line
     return Extent(start=start, key_line=key_line, content_end=content_end, end=content_end)
 
 
@@ -295,14 +296,20 @@ def last_line_of(node: Node, lines: Lines) -> int:
     return max(0, min(line, len(lines) - 1))
 
 
-def _comment_heads_entry(lines: Lines, content_end: int, column: int) -> bool:
-    """Return False when the entry is directly followed by a sibling key (a key group)."""
+def _heads_group(lines: Lines, comment_start: int, content_end: int, column: int) -> bool:
+    """Return True when a comment block above an entry heads a group of keys.
+
+    That is a block with a blank line above it, over a key directly followed by a
+    sibling key.
+    """
+    if comment_start == 0 or not is_blank(lines.items[comment_start - 1]):
+        return False
     if content_end >= len(lines):
-        return True
+        return False
     following = lines.items[content_end]
     if is_blank(following) or is_comment(following) or is_document_marker(following):
-        return True
-    return indent_of(following) < column
+        return False
+    return indent_of(following) == column
 
 
 def detect_mapping_indent(documents: list[Node | None]) -> int:

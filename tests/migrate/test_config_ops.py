@@ -195,3 +195,26 @@ def test_dry_run_writes_nothing(tmp_path):
 def test_empty_document_gets_section(text):
     new, _ = migrate(text, {"set_default": {"path": "auth.token_ttl", "value": 86400}})
     assert new == text + "auth:\n  token_ttl: 86400\n"
+
+
+def test_group_header_comment_stays():
+    text = "a: 1\n\n# Redis\nredis_host: h\nredis_port: 6379\n"
+    new, _ = migrate(text, {"remove_key": {"path": "redis_host"}})
+    assert new == "a: 1\n\n# Redis\nredis_port: 6379\n"
+
+
+def test_key_comment_moves_with_key():
+    text = "server:\n  # HTTP port\n  port: 80\n  servlet:\n    path: /\n"
+    new, _ = migrate(text, {"move_key": {"path": "server.port", "to": "http.port"}})
+    assert new == "server:\n  servlet:\n    path: /\nhttp:\n  # HTTP port\n  port: 80\n"
+
+
+def test_first_key_removal_leaves_no_leading_blank():
+    new, _ = migrate("# header\nimage:\n  tag: 1\n\nname: x\n", {"remove_key": {"path": "image"}})
+    assert new == "name: x\n"
+
+
+def test_new_key_after_commented_options():
+    text = "mounts:\n  extra:\n  #  - name: nfs\n\n# Next section\nother: 1\n"
+    new, _ = migrate(text, {"set_default": {"path": "mounts.pool", "value": 5}})
+    assert new == "mounts:\n  extra:\n  #  - name: nfs\n  pool: 5\n\n# Next section\nother: 1\n"
