@@ -8,7 +8,7 @@ the per-kind functions run one kind on one file or folder.
 from loom_upgrade.migrate.canon import migrate_canon, rewrite_text
 from loom_upgrade.migrate.config import migrate_config_file, migrate_config_text
 from loom_upgrade.migrate.edge import KINDS, apply_edge
-from loom_upgrade.migrate.env import migrate_env_file, migrate_env_text
+from loom_upgrade.migrate.env import check_env_file, migrate_env_file, migrate_env_text
 from loom_upgrade.migrate.plugins import convert_manifest_text, migrate_plugins
 from loom_upgrade.migrate.report import FileReport, MigrationReport
 
@@ -17,6 +17,7 @@ __all__ = [
     "FileReport",
     "MigrationReport",
     "apply_edge",
+    "check_env_file",
     "convert_manifest_text",
     "migrate_canon",
     "migrate_config_file",

@@ -462,6 +462,14 @@ def mask_secrets(text: str) -> str:
     return "".join(out)
 
 
+def check_env_file(path: Path) -> list[str]:
+    """Return preflight warnings for a .env file: unparseable lines, a BOM, `#` and `$` hazards."""
+    text = fileio.read_text(path)
+    env = EnvFile.parse(path, text)
+    bom = [_("{name} starts with a UTF-8 byte-order mark, which hides its first variable from most readers").format(name=path.name)] if env.had_bom else []
+    return bom + env.warnings()
+
+
 def migrate_env_file(path: Path, operations: list[Mapping[str, Any]], *, dry_run: bool = False) -> FileReport:
     """Apply env operations to the file at ``path``; it is rewritten only if it changes.
 

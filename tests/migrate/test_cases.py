@@ -155,3 +155,17 @@ def test_env_symlink_target_written(tmp_path):
     assert link.is_symlink()
     assert target.read_bytes() == b"LOOM_ENV=production\nLOOM_MODE=advanced\n"
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_check_env_file_lists_hazards(tmp_path):
+    from loom_upgrade.migrate import check_env_file
+
+    path = write(tmp_path, ".env", b"\xef\xbb\xbf" + C05_INPUT)
+    assert check_env_file(path) == [
+        ".env starts with a UTF-8 byte-order mark, which hides its first variable from most readers",
+        ".env:1: the unquoted value of LOOM_DB_PASSWORD contains '#', which some Docker Compose versions "
+        "read as the start of a comment; put the value in single quotes",
+        ".env:3: the value of LOOM_SALT is in double quotes and contains '$', which Docker Compose and "
+        "`source .env` expand; use single quotes to keep it literal",
+    ]
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
