@@ -10,7 +10,15 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from loom_runtime.i18n import _, ngettext
+from loom_runtime.i18n import N_, _, ngettext
+
+# Texts that typer.core looks up through its module-level ``_``. They are listed here so
+# that the extractor finds them and service.po can translate them.
+LIBRARY_MESSAGES = (
+    N_("Options"), N_("Commands"), N_("Arguments"), N_("Aborted!"), N_("Missing command."),
+    N_("No such command {name!r}."), N_("default: {default}"), N_("env var: {var}"), N_("required"),
+    N_("(dynamic)"),
+)
 
 
 def _click(name: str) -> ModuleType:

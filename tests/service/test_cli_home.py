@@ -169,3 +169,11 @@ def test_init_over_existing_database_writes_nothing(tmp_path, loom):
     assert outcome.code == 1
     assert outcome.err.splitlines()[0] == f"Error: The database file {folder.resolve()}/data/loom.db already exists."
     assert sorted(path.name for path in folder.rglob("*")) == ["data", "loom.db"]
+
+
+def test_help_in_chinese(loom):
+    outcome = loom("--lang", "zh", "db", "--help")
+    assert outcome.code == 0
+    assert "用法：" in outcome.out
+    assert "选项" in outcome.out
+    assert "查看并迁移主目录的数据库。" in outcome.out
