@@ -35,6 +35,21 @@ def source_messages(package: str) -> set[str]:
     return found
 
 
+def catalog_messages() -> set[str]:
+    """Return the release notes of migrations/releases.yaml that loom-upgrade shows translated."""
+    from ruamel.yaml import YAML
+
+    document = YAML(typ="safe").load((ROOT / "migrations" / "releases.yaml").read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for entry in document.get("releases", []) + document.get("revisions", []):
+        if entry.get("summary"):
+            found.add(entry["summary"])
+    for edge in document.get("edges", []):
+        for key in ("breaking_changes", "deprecations", "manual"):
+            found.update(edge.get(key) or [])
+    return found
+
+
 def translated_messages(package: str) -> set[str]:
     """Return every msgid that has a non-empty zh_CN translation in the package's catalogs."""
     from babel.messages.pofile import read_po
@@ -55,7 +70,10 @@ def translated_messages(package: str) -> set[str]:
 
 
 def missing(package: str) -> list[str]:
-    return sorted(source_messages(package) - translated_messages(package))
+    wanted = source_messages(package)
+    if package == "loom_upgrade":
+        wanted |= catalog_messages()
+    return sorted(wanted - translated_messages(package))
 
 
 def extract(package: str) -> None:

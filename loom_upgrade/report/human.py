@@ -24,6 +24,11 @@ def _lines(items: list[str]) -> str:
     return "\n".join(f"- {item}" for item in items) if items else _("none")
 
 
+def _catalog_lines(items: list[str]) -> str:
+    # Release notes come from releases.yaml; catalog.po holds their translations.
+    return _lines([_(item) for item in items])
+
+
 def releases_table(catalog: Catalog, current: str | None = None) -> Table:
     table = Table(title=_("Known releases"), box=box.SIMPLE_HEAD)
     for column in (_("release"), _("date"), _("DB revision"), _("required stop"), _("summary")):
@@ -35,13 +40,13 @@ def releases_table(catalog: Catalog, current: str | None = None) -> Table:
             release.date or "",
             release.db_revision,
             _("yes") if release.required_stop else "",
-            release.summary,
+            _(release.summary),
         )
     return table
 
 
 def _revision_lines(hop: dict[str, Any]) -> str:
-    return _lines([f"{r['id']} ({r['mark']}): {r['summary']}" for r in hop["db_revisions"]])
+    return _lines([f"{r['id']} ({r['mark']}): {_(r['summary'])}" for r in hop["db_revisions"]])
 
 
 def _row_lines(hop: dict[str, Any]) -> str:
@@ -54,8 +59,8 @@ def _hop_rows(hop: dict[str, Any]) -> list[tuple[str, str]]:
         (_("Type"), hop["type"]),
         (_("Risk"), hop["risk"]),
         (_("Path"), hop["path"] + (_(" (required stop)") if hop["required_stop"] else "")),
-        (_("Breaking changes"), _lines(hop["breaking_changes"])),
-        (_("Deprecations"), _lines(hop["deprecations"])),
+        (_("Breaking changes"), _catalog_lines(hop["breaking_changes"])),
+        (_("Deprecations"), _catalog_lines(hop["deprecations"])),
         (_("New config options"), _lines([config_op_text(op) for op in hop["new_config"]])),
         (_("Other config changes"), _lines([config_op_text(op) for op in other_config])),
         (_("New env variables"), _lines([f"{v['name']}={v['value']}" for v in hop["env_added"]])),
@@ -65,7 +70,7 @@ def _hop_rows(hop: dict[str, Any]) -> list[tuple[str, str]]:
         (_("DB revisions"), _revision_lines(hop)),
         (_("Row changes"), _row_lines(hop)),
         (_("Compatibility checks"), _lines(hop["checks"])),
-        (_("Manual notes"), _lines(hop["manual"])),
+        (_("Manual notes"), _catalog_lines(hop["manual"])),
     ]
     if hop.get("plugins"):
         rows.insert(10, (_("Plugin manifests"), hop["plugins"]))

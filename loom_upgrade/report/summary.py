@@ -37,7 +37,7 @@ def plan_markdown(document: dict[str, Any]) -> str:
             f"{hop['from']} -> {hop['to']}",
             hop["type"],
             hop["risk"],
-            "<br>".join(hop["breaking_changes"]) or "-",
+            "<br>".join(_(change) for change in hop["breaking_changes"]) or "-",
             "<br>".join(config_op_text(op) for op in hop["new_config"]) or "-",
             "<br>".join(v["name"] for v in hop["env_added"]) or "-",
             ", ".join(f"{r['id']} ({r['mark']})" for r in hop["db_revisions"]) or "-",
