@@ -171,9 +171,15 @@ def test_init_over_existing_database_writes_nothing(tmp_path, loom):
     assert sorted(path.name for path in folder.rglob("*")) == ["data", "loom.db"]
 
 
-def test_help_in_chinese(loom):
-    outcome = loom("--lang", "zh", "db", "--help")
-    assert outcome.code == 0
-    assert "用法：" in outcome.out
-    assert "选项" in outcome.out
-    assert "查看并迁移主目录的数据库。" in outcome.out
+def test_help_in_chinese():
+    # Help texts are translated when the commands are declared, so this needs a new process.
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "loom_runtime.cli.main", "--lang", "zh", "db", "--help"],
+                            capture_output=True, text=True, check=False,
+                            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "NO_COLOR": "1"})
+    assert result.returncode == 0, result.stderr
+    assert "用法：" in result.stdout
+    assert "选项" in result.stdout
+    assert "查看并迁移主目录的数据库。" in result.stdout
