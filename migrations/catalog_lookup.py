@@ -46,7 +46,7 @@ def revision_for_release(version: str) -> str:
         if str(release["version"]) == str(version):
             return str(release["db_revision"])
     known = ", ".join(str(release["version"]) for release in releases())
-    raise KeyError(f"release {version} is not in the catalog; known releases: {known}")
+    raise KeyError(f"release {version} is not in the catalog. Known releases: {known}")
 
 
 def releases_for_revision(revision: str) -> list[str]:

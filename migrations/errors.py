@@ -33,7 +33,7 @@ class DatabaseLockedError(MigrationsError):
 
     def __init__(self, path: str) -> None:
         super().__init__(
-            f"The database {path} is locked by another process; the migration did not start or was rolled back.",
+            f"The database {path} is locked by another process, so the migration did not start or was rolled back.",
             fix="Stop the LOOM service and any other program using the database, then retry.",
         )
         self.path = path
@@ -73,7 +73,7 @@ class StaleBatchTablesError(MigrationsError):
         originals = ", ".join(table.removeprefix("_alembic_tmp_") for table in tables)
         super().__init__(
             f"The database at revision {current or 'none'} contains {names}, left behind by an "
-            "interrupted table rebuild; upgrading now would fail or lose rows.",
+            "interrupted table rebuild. Upgrading now would fail or lose rows.",
             fix=(
                 "Either restore the last backup, or check that the table(s) "
                 f"{originals} contain every row and rerun with --drop-stale-batch-tables."
@@ -102,7 +102,7 @@ class RowLossError(MigrationsError):
         detail = "; ".join(f"{table}: {before} rows before, {after} after" for table, before, after in losses)
         super().__init__(
             f"The migration was rolled back because it would have removed rows ({detail}).",
-            fix="Nothing was changed. Report this with the database's revision; do not retry on the live database.",
+            fix="Nothing was changed. Report this with the database's revision and do not retry on the live database.",
         )
         self.losses = losses
 

@@ -202,7 +202,7 @@ def reference_fingerprint(release: str, dialect: str, *, scratch_url: str | None
             raise ValueError("a PostgreSQL reference fingerprint needs scratch_url, an empty database")
         return reference_fingerprint_postgresql(release, scratch_url)
     if dialect != "sqlite":
-        raise ValueError(f"no reference fingerprint for dialect {dialect}; use sqlite or postgresql")
+        raise ValueError(f"no reference fingerprint for dialect {dialect}. Use sqlite or postgresql")
     folder = Path(tempfile.mkdtemp(prefix="loom-fingerprint-"))
     try:
         load_snapshot(revision, folder / "reference.db")

@@ -123,7 +123,7 @@ class _Loader:
         except ijson.JSONError as exc:
             self.fail(f"the file is not valid JSON or is truncated ({exc}).")
         if counts_seen is None:
-            self.fail("the file ends before row_counts; it is truncated.")
+            self.fail("the file ends before row_counts, so it is truncated.")
         for name, expected in counts_seen.items():
             if self.summary.rows.get(name, 0) != expected:
                 self.fail(f"table {name} has {self.summary.rows.get(name, 0)} rows but row_counts records {expected}.")
@@ -306,7 +306,7 @@ def _require_empty(connection, path: Path) -> None:
     if busy:
         raise ExportFormatError(
             str(path),
-            f"the target database already contains rows in {', '.join(busy)}; import only loads an empty database.",
+            f"the target database already contains rows in {', '.join(busy)}, but import only loads an empty database.",
             "Create a fresh database with `loom init --force` (it keeps config, .env and canon), then import.",
         )
 
@@ -352,5 +352,5 @@ def _check_foreign_keys(connection, path: Path) -> None:
         raise ExportFormatError(
             str(path),
             f"{len(violations)} imported row(s) break a foreign key (first: {violations[0][0]} rowid {violations[0][1]}).",
-            "The export is inconsistent; export the source database again.",
+            "The export is inconsistent. Export the source database again.",
         )

@@ -43,4 +43,4 @@ def test_catalog_lookup():
 def test_catalog_lookup_unknown_release():
     with pytest.raises(KeyError) as error:
         catalog_lookup.revision_for_release("2.0.0")
-    assert "release 2.0.0 is not in the catalog; known releases: 0.1.0, 0.2.0" in error.value.args[0]
+    assert "release 2.0.0 is not in the catalog. Known releases: 0.1.0, 0.2.0" in error.value.args[0]
