@@ -44,6 +44,8 @@ class LockHolder:
 def _holder_alive(holder: LockHolder) -> bool:
     if holder.host != hostname():
         return True  # cannot check a process on another host: assume it is alive
+    if holder.pid <= 0:
+        return False
     try:
         process = psutil.Process(holder.pid)
     except psutil.NoSuchProcess:

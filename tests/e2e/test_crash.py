@@ -22,7 +22,6 @@ CRASH_POINTS = [
     "preflight:before",
     "stop:after",
     "backup:middle",
-    "hop1.migrate-config:after",
     "hop2.migrate-config:after",
     "hop2.migrate-env:before",
     "hop2.migrate-canon:after",
