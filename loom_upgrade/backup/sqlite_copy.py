@@ -2,7 +2,7 @@
 
 The source connection keeps one read transaction open for the whole copy. In WAL mode that
 pins a snapshot, so the copy contains every committed row (including rows still only in
-``-wal``) and the service can keep writing; pages are copied in chunks so progress can be
+``-wal``) while the service keeps writing. Pages are copied in chunks, so progress can be
 shown and memory stays bounded. When the database is locked (``SQLITE_BUSY``) the copy
 retries with a short sleep until ``timeout`` seconds have passed.
 """
