@@ -98,6 +98,8 @@ def copy_database(
 
 def _begin_read(conn: sqlite3.Connection, source: Path, deadline: float) -> tuple[str, int]:
     """Start the read transaction that pins the snapshot; retry while the database is locked."""
+    # NOTE: outside WAL mode this read lock makes writers wait for the whole copy, so a
+    # service still writing to a rollback-journal database may time out meanwhile.
     retries = 0
     while True:
         try:
