@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "wheels"
-# What goes into the distribution; everything else (tests, .venv, fixtures, docs) stays out.
+# The files of the distribution. Everything else (tests, .venv, fixtures, docs) stays out.
 TREE_ITEMS = ("pyproject.toml", "setup.py", "README.md", "loom_runtime", "loom_upgrade",
               "migrations", "schemas", "playbooks")
 SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".pytest_cache")
@@ -30,7 +30,7 @@ VERSION_PATTERN = re.compile(r"^\d+\.\d+\.\d+$")
 
 
 class BuildError(Exception):
-    """The wheel could not be built; the message says why."""
+    """The wheel could not be built; the message gives the reason."""
 
 
 def _tree_files(root: Path) -> list[Path]:

@@ -5,7 +5,7 @@
 Docker images and the upgrade tests' virtualenvs cannot reach PyPI, so they install with
 ``pip install --no-index --find-links WHEELHOUSE``. This script runs ``pip wheel`` once
 against PyPI for the runtime dependencies (plus the ``postgres`` extra) and caches the
-result in ``.cache/wheelhouse`` (git-ignored); a marker file named after a digest of the
+result in ``.cache/wheelhouse`` (git-ignored). A marker file named after a digest of the
 requirement list and the Python version makes later calls free until the list changes.
 Wheels are built for the interpreter running this script, which must match the one that
 installs them (Python 3.11 on Debian 12 here and in the Docker base image).
@@ -26,7 +26,7 @@ EXTRAS = ("postgres",)
 
 
 class WheelhouseError(Exception):
-    """pip could not fill the wheelhouse; the message holds the end of pip's output."""
+    """pip could not fill the wheelhouse; the message contains the end of pip's output."""
 
 
 def requirements(root: Path = ROOT) -> list[str]:
@@ -45,25 +45,25 @@ def write_requirements(path: Path, root: Path = ROOT) -> Path:
     return path
 
 
-def _marker(dest: Path, wanted: list[str]) -> Path:
-    key = hashlib.sha256("\n".join([sys.version.split()[0], *wanted]).encode()).hexdigest()[:16]
+def _marker(dest: Path, required: list[str]) -> Path:
+    key = hashlib.sha256("\n".join([sys.version.split()[0], *required]).encode()).hexdigest()[:16]
     return dest / f".complete-{key}"
 
 
 def build_wheelhouse(dest: Path = DEFAULT_DEST, root: Path = ROOT) -> Path:
-    """Make sure ``dest`` holds a wheel of every requirement; return ``dest``."""
-    wanted = requirements(root)
-    marker = _marker(dest, wanted)
+    """Make sure ``dest`` contains a wheel of every requirement; return ``dest``."""
+    required = requirements(root)
+    marker = _marker(dest, required)
     if marker.exists():
         return dest
     dest.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(dest), *wanted],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(dest), *required],
         capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
         raise WheelhouseError(f"pip wheel failed:\n{result.stderr[-2000:]}")
-    marker.write_text("\n".join(wanted) + "\n", encoding="utf-8")
+    marker.write_text("\n".join(required) + "\n", encoding="utf-8")
     return dest
 
 

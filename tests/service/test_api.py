@@ -136,8 +136,8 @@ def test_legacy_paths_answer(client, admin_token):
 
 
 def metric(client, name: str, **labels: str) -> float:
-    wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
-    match = re.search(rf"^{name}\{{{re.escape(wanted)}\}} (\S+)$", client.get("/metrics").text, re.M)
+    selector = ",".join(f'{key}="{value}"' for key, value in labels.items())
+    match = re.search(rf"^{name}\{{{re.escape(selector)}\}} (\S+)$", client.get("/metrics").text, re.M)
     return float(match.group(1)) if match else 0.0
 
 

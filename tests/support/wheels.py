@@ -1,7 +1,7 @@
 """Fixtures that build loom-narrative wheels and the dependency wheelhouse for tests.
 
 ``wheelhouse`` is the folder of dependency wheels (``tools/wheelhouse.py``, cached under
-``.cache/wheelhouse``); ``stamped_wheel(version)`` returns a wheel of the working tree
+``.cache/wheelhouse``). ``stamped_wheel(version)`` returns a wheel of the working tree
 stamped with ``version`` (``tools/build_wheel.py``, cached by tree content). Install both
 offline with ``pip install --no-index --find-links WHEELHOUSE WHEEL``.
 """
