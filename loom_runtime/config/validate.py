@@ -8,6 +8,7 @@ the YAML line through ruamel.yaml's line information.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,13 @@ from jsonschema import Draft202012Validator, ValidationError
 from packaging.version import Version
 
 from loom_runtime._version import __version__
+from loom_runtime.config.compat import added_keys, without_keys
 from loom_runtime.config.errors import ConfigError, ConfigFormatError, Problem
 from loom_runtime.config.formats import format_releases, release_info, schema_for
 from loom_runtime.config.yamlfile import line_of, load_yaml, to_plain
 from loom_runtime.i18n import _
+
+logger = logging.getLogger(__name__)
 
 PROVIDER_KEYS = ("llm.provider", "llm_providers.default")
 
@@ -140,8 +144,25 @@ def check_config(path: Path, shown_as: str, release: str = __version__) -> dict[
 
     others = [found for found in matching_formats(document) if found != expected]
     if others:
+        readable = _readable_newer_config(document, others[-1], expected, release)
+        if readable is not None:
+            return readable
         raise _format_error(shown_as, others[-1], expected, release)
     raise ConfigError(problems)
+
+
+def _readable_newer_config(document: dict[str, Any], found: str, expected: str, release: str) -> dict[str, Any] | None:
+    """Return the config without the keys a newer, purely additive format added, or None."""
+    if Version(found) <= Version(expected):
+        return None
+    keys = added_keys(release, found)
+    if keys is None:
+        return None
+    trimmed = without_keys(document, keys)
+    if not Draft202012Validator(schema_for(expected)).is_valid(trimmed):
+        return None
+    logger.warning("the config is in the format of release %s; LOOM %s ignores %s", found, release, ", ".join(keys))
+    return trimmed
 
 
 def _format_error(shown_as: str, found: str, expected: str, release: str) -> ConfigFormatError:

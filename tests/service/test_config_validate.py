@@ -117,3 +117,20 @@ def test_chinese_messages(home, loom):
     outcome = loom("--lang", "zh", "--home", home, "config", "validate")
     assert "未知的提供方" in outcome.err
     assert "解决方法" in outcome.err
+
+
+def test_older_code_reads_additive_newer_config(home):
+    # 1.0.1 code next to a 1.1.0 config: the only change is the added memory.retrieval_limit.
+    settings = load_settings(home, release="1.0.1", environ={})
+    assert settings.config_format == "1.0.0"
+    assert settings.retrieval_limit == 8
+
+
+def test_older_code_rejects_renamed_config(make_home):
+    home = make_home("0.10.0", turns=5)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(home, release="0.9.3", environ={})
+    assert str(caught.value) == (
+        f"{home}/config/default_config.yaml: This config is from the newer release 0.10.0; LOOM 0.9.3 reads "
+        "the config format of release 0.9.2. Fix: install LOOM 0.10.0, or restore the config of release 0.9.3 "
+        "from a backup.")
