@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.engine import URL
 
 from loom_upgrade.i18n import _
-from loom_upgrade.verify.canonical import category_of_value, encode, encoder_for
+from loom_upgrade.verify.canonical import batch_encoder_for, category_of_value, encode
 from loom_upgrade.verify.tables import open_engine, reflect_tables, stream_batches
 
 RowRules = Mapping[str, Mapping[str, Any]]
@@ -118,14 +118,14 @@ def snapshot_rows(db_url: str | URL, *, home: Path | None = None) -> RowSnapshot
             tables = {}
             for table in reflect_tables(connection):
                 hashers = [hashlib.sha256() for _column in table.columns]
-                encoders = [encoder_for(category) for category in table.categories]
+                encoders = [batch_encoder_for(category) for category in table.categories]
                 count = 0
                 for batch in stream_batches(connection, table):
                     count += len(batch)
                     # One hash update per column and batch: the digest depends only on the
                     # concatenated bytes, and per-value updates dominate the run time.
                     for index, values in enumerate(zip(*batch)):
-                        hashers[index].update(b"".join(map(encoders[index], values)))
+                        hashers[index].update(encoders[index](values))
                 tables[table.name] = TableSnapshot(
                     rows=count,
                     columns={name: hasher.hexdigest() for name, hasher in zip(table.columns, hashers)},

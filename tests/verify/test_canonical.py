@@ -42,3 +42,20 @@ def test_distinct_values_never_collide():
     encodings = [encode(value, OTHER) for value in values]
 
     assert len(set(encodings)) == len(values)
+
+
+@pytest.mark.parametrize(
+    ("category", "values"),
+    [
+        (TEXT, ["港口", "", "e\u0301", "a" * 300]),
+        (TEXT, ["x", None, 5]),
+        (NUMBER, [0, -7, 2**70, 12]),
+        (NUMBER, [1, 2.5, None, True, Decimal("4.0")]),
+        (BOOL, [True, 0, None]),
+        (DATETIME, ["2026-01-02 03:04:05", None]),
+    ],
+)
+def test_batch_encoder_matches_encode(category, values):
+    from loom_upgrade.verify.canonical import batch_encoder_for
+
+    assert batch_encoder_for(category)(values) == b"".join(encode(value, category) for value in values)
