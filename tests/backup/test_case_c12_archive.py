@@ -132,3 +132,26 @@ def test_verify_bad_archive_lists_members(tmp_path):
         verify_backup(resolve_backup(tmp_path / "state", str(archive)))
 
     assert caught.value.message.endswith(EXPECTED_LISTING)
+
+
+def test_rollback_command_exits_2_and_changes_nothing(make_home, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    home = make_home("1.0.0", turns=10)
+    archive = build_c12_archive(tmp_path / "loom-backup.tar.gz")
+    # The state folder may gain a lock or journal; everything else, data included, may not change.
+    before = tree_digest(home, skip=(".loom-upgrade",))
+    env = {k: v for k, v in os.environ.items() if k not in ("LOOM_HOME", "GITHUB_STEP_SUMMARY", "LC_ALL")}
+    env.update({"LANG": "C.UTF-8", "NO_COLOR": "1", "COLUMNS": "200"})
+
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "loom-upgrade"), "rollback", "--home", str(home), "--backup", str(archive), "--yes"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+
+    assert result.returncode == 2
+    assert EXPECTED_LISTING in result.stderr
+    assert tree_digest(home, skip=(".loom-upgrade",)) == before
+    assert not (tmp_path / "escape.txt").exists()
