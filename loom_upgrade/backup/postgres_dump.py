@@ -53,7 +53,27 @@ def connection_of(url: str | URL) -> Connection:
     if parsed.password:
         env["PGPASSWORD"] = str(parsed.password)
     env["PGCONNECT_TIMEOUT"] = "10"
+    for name, value in parsed.query.items():
+        variable = _QUERY_ENV.get(name)
+        if variable:
+            env[variable] = str(value[0] if isinstance(value, tuple) else value)
     return Connection(args=args, env=env, database=parsed.database or "")
+
+
+# libpq settings a URL may carry as query parameters, and the variables the client tools
+# read them from (PostgreSQL 15 documentation, "Environment Variables").
+_QUERY_ENV = {
+    "sslmode": "PGSSLMODE",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "sslrootcert": "PGSSLROOTCERT",
+    "application_name": "PGAPPNAME",
+    "connect_timeout": "PGCONNECT_TIMEOUT",
+    "options": "PGOPTIONS",
+    "passfile": "PGPASSFILE",
+    "service": "PGSERVICE",
+    "target_session_attrs": "PGTARGETSESSIONATTRS",
+}
 
 
 def find_tool(name: str) -> str:

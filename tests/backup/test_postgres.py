@@ -149,3 +149,11 @@ def test_failed_restore_leaves_database_unchanged(pg_home, tmp_path):
 
     assert "so the database was left unchanged" in caught.value.message
     assert logical_digest(url) == before
+
+
+def test_url_query_settings_reach_libpq():
+    connection = connection_of("postgresql+psycopg://loom@db.internal/loom?sslmode=require&connect_timeout=3")
+
+    assert connection.env["PGSSLMODE"] == "require"
+    assert connection.env["PGCONNECT_TIMEOUT"] == "3"
+    assert connection.args == ["--host", "db.internal", "--username", "loom"]
