@@ -180,7 +180,20 @@ class Engine:
     # Forward ---------------------------------------------------------------------------
 
     def _run_steps(self, resume: RunState | None) -> RunOutcome:
+        prepared = resume is not None
         for step in self.steps:
+            if not prepared and step.kind != "preflight":
+                # Long preparations (installing the new release beside the old one) run
+                # after preflight and before the service stops, to keep the downtime short.
+                prepared = True
+                try:
+                    self._prepare_all()
+                except Exception as exc:
+                    message = _describe_error(exc)
+                    failed = self.ctx.current_step
+                    log.error("preparing step %s failed: %s", failed, message)
+                    self.ctx.emit(events.STEP_FAILED, message)
+                    return self._rollback(failed, message)
             status = resume.status_of(step.id) if resume else None
             if status in (journal.DONE, journal.SKIPPED):
                 self.ctx.current_step = step.id
@@ -202,6 +215,12 @@ class Engine:
                     outcome.cause = exc
                 return outcome
         return RunOutcome(self.ctx.run_id, journal.OUTCOME_DONE, self.ctx.journal.path)
+
+    def _prepare_all(self) -> None:
+        for step in self.steps:
+            self.ctx.current_step = step.id
+            step.prepare(self.ctx)
+        self.ctx.current_step = None
 
     def _run_one(self, step: Step) -> None:
         ctx = self.ctx
@@ -293,6 +312,11 @@ class Engine:
             self._journal_step(step, journal.UNDONE)
             ctx.emit(events.ROLLBACK_STEP, None, ok=True, step_kind=step.kind)
         ctx.current_step = None
+        for step in self.steps:
+            try:
+                step.discard(ctx)
+            except Exception as exc:
+                log.warning("discarding what %s prepared failed: %s", step.id, _describe_error(exc))
         if not problems and self.rollback_verifier is not None:
             try:
                 self.rollback_verifier(ctx)

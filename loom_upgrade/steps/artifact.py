@@ -26,11 +26,28 @@ class ArtifactSwitchStep(Step):
             return [Change("artifact", _("--no-artifact: the code is left to the operator."))]
         return [Change("artifact", _("Install loom-narrative {version} into a new virtualenv and switch to it.").format(version=ctx.to_release))]
 
+    def prepare(self, ctx: RunContext) -> None:
+        if ctx.options.no_artifact:
+            return
+        # Installing beside the running release changes nothing the service uses, so it
+        # happens before the stop and keeps the installation out of the downtime.
+        prepared = ctx.target.artifact_install(ctx.to_release, ctx.options.artifact_source)
+        ctx.remember(artifact_prepared=prepared.location)
+
+    def discard(self, ctx: RunContext) -> None:
+        location = ctx.values.get("artifact_prepared")
+        if location and Path(location).exists() and not ctx.values.get("artifact_record"):
+            ctx.target.artifact_discard(PreparedArtifact(ctx.to_release, location))
+
     def run(self, ctx: RunContext) -> dict[str, Any]:
         if ctx.options.no_artifact:
             return {"summary": _("--no-artifact: the code is left to the operator."), "switched": False}
-        prepared = ctx.target.artifact_install(ctx.to_release, ctx.options.artifact_source)
-        ctx.remember(artifact_prepared=prepared.location)
+        location = ctx.values.get("artifact_prepared")
+        if location and Path(location).exists():
+            prepared = PreparedArtifact(ctx.to_release, location)
+        else:  # a resumed run whose preparation was lost, or a playbook without preflight
+            prepared = ctx.target.artifact_install(ctx.to_release, ctx.options.artifact_source)
+            ctx.remember(artifact_prepared=prepared.location)
         ctx.crash_point("middle")
         record = ctx.target.artifact_switch(prepared, previous_release=ctx.from_release)
         ctx.remember(artifact_record=record)

@@ -89,6 +89,16 @@ class Step:
         """Home-relative paths to copy before running, restored if the step is interrupted."""
         return []
 
+    def prepare(self, ctx: RunContext) -> None:
+        """Build what the step needs beside the deployment, before the service stops.
+
+        The engine calls it once, right after preflight. It must not change anything the
+        deployment uses; ``discard`` removes what it built when the run rolls back.
+        """
+
+    def discard(self, ctx: RunContext) -> None:
+        """Remove what ``prepare`` built and ``run`` did not use."""
+
     def run(self, ctx: RunContext) -> dict[str, Any]:
         """Do the step's work and return the facts to journal (never a secret)."""
         raise NotImplementedError
