@@ -1,8 +1,8 @@
 """``apply`` and ``rollback`` as library calls: plan, lock, run the engine, map the outcome.
 
-The CLI layer calls these with parsed options and a list of event subscribers; they
-print nothing. A finished run returns its ``RunOutcome``; a rolled-back run raises
-``RolledBackError`` (exit 1) and a failed rollback ``OperatorActionError`` (exit 4)
+The CLI layer calls these with parsed options and a list of event subscribers, and they
+print nothing. A finished run returns its ``RunOutcome``. A rolled-back run raises
+``RolledBackError`` (exit 1), and a failed rollback raises ``OperatorActionError`` (exit 4)
 whose ``fix`` is the exact next command.
 """
 
@@ -56,7 +56,7 @@ class ApplyResult:
 
 
 def apply(request: ApplyRequest, subscribers: Iterable[Callable[[Event], None]] = ()) -> ApplyResult:
-    """Upgrade the home as ``request`` says; see the module docstring for the outcomes."""
+    """Upgrade the home as ``request`` specifies; the module docstring lists the outcomes."""
     home = request.home.resolve()
     state = StateFolder.of(home)
     state.ensure()

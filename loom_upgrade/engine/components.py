@@ -27,7 +27,7 @@ def detect(home: Path, *, full: bool = False) -> Any:
 
 
 def db_url(home: Path) -> str:
-    """The home's database URL; it may hold a password, so it never leaves the process."""
+    """Return the home's database URL, which may contain a password and so never leaves the process."""
     return detect(home).db_url
 
 
@@ -35,7 +35,7 @@ def db_url(home: Path) -> str:
 
 
 def file_edges(catalog: Any, edge: Any) -> list[Any]:
-    """The edges whose file migrations a hop applies: along ``via`` for export/import."""
+    """Return the edges whose file migrations a hop applies (the ``via`` chain for export/import)."""
     return list(catalog.file_edges(edge))
 
 
@@ -90,7 +90,7 @@ def fingerprint_differences(expected: dict, actual: dict) -> list[str]:
 
 
 def reference_fingerprint(release: str, url: str) -> dict:
-    """The fingerprint a database of ``release`` must have, in the dialect of ``url``."""
+    """Return the fingerprint a database of ``release`` must have, in the dialect of ``url``."""
     from loom_migrations.fingerprint import reference_fingerprint as fingerprint
 
     if dialect_of(url) != "postgresql":
@@ -151,7 +151,7 @@ def restore_backup(home: Path, state_dir: Path, backup_id: str) -> Any:
 
 
 def restore_url(home: Path) -> str:
-    """The database URL to restore into, even when a half-migrated config cannot be read."""
+    """Return the database URL to restore into, even when a half-migrated config cannot be read."""
     try:
         return db_url(home)
     except Exception as exc:  # any detection failure: the SQLite default still applies

@@ -80,7 +80,7 @@ class DeploymentLock:
         except FileNotFoundError:
             return None
         except (ValueError, KeyError, TypeError, json.JSONDecodeError):
-            # A torn lock file: its writer died while writing it, so nobody holds it.
+            # A torn lock file: its writer died while writing it, so no process holds it.
             return LockHolder(pid=-1, host=hostname(), started_at=0.0, command="?")
 
     def acquire(self) -> None:

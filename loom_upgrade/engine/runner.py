@@ -294,6 +294,27 @@ class Engine:
             self.state.rollback = {"failed_step": failed_step, "error": reason}
         ctx.current_step = None
         ctx.emit(events.ROLLBACK_STARTED, reason, failed_step=failed_step)
+        problems = self._undo_steps()
+        self._discard_prepared()
+        if not problems and self.rollback_verifier is not None:
+            try:
+                self.rollback_verifier(ctx)
+            except Exception as exc:
+                problems.append(_("verification after rollback: {reason}").format(reason=_describe_error(exc)))
+        outcome = journal.OUTCOME_ROLLED_BACK if not problems else journal.OUTCOME_ROLLBACK_FAILED
+        ctx.emit(events.ROLLBACK_FINISHED, "; ".join(problems) or None, ok=not problems)
+        return RunOutcome(
+            ctx.run_id,
+            outcome,
+            ctx.journal.path,
+            failed_step=failed_step,
+            error=reason,
+            rollback_error="; ".join(problems) or None,
+        )
+
+    def _undo_steps(self) -> list[str]:
+        """Undo every step that started, newest first; return the problems, one per failed undo."""
+        ctx = self.ctx
         problems: list[str] = []
         for step in reversed(self.steps):
             record = self.state.steps.get(step.id) if self.state else None
@@ -312,26 +333,14 @@ class Engine:
             self._journal_step(step, journal.UNDONE)
             ctx.emit(events.ROLLBACK_STEP, None, ok=True, step_kind=step.kind)
         ctx.current_step = None
+        return problems
+
+    def _discard_prepared(self) -> None:
         for step in self.steps:
             try:
-                step.discard(ctx)
-            except Exception as exc:
+                step.discard(self.ctx)
+            except Exception as exc:  # leftovers beside the deployment never fail a rollback
                 log.warning("discarding what %s prepared failed: %s", step.id, _describe_error(exc))
-        if not problems and self.rollback_verifier is not None:
-            try:
-                self.rollback_verifier(ctx)
-            except Exception as exc:
-                problems.append(_("verification after rollback: {reason}").format(reason=_describe_error(exc)))
-        outcome = journal.OUTCOME_ROLLED_BACK if not problems else journal.OUTCOME_ROLLBACK_FAILED
-        ctx.emit(events.ROLLBACK_FINISHED, "; ".join(problems) or None, ok=not problems)
-        return RunOutcome(
-            ctx.run_id,
-            outcome,
-            ctx.journal.path,
-            failed_step=failed_step,
-            error=reason,
-            rollback_error="; ".join(problems) or None,
-        )
 
 
 def _describe_error(exc: BaseException) -> str:

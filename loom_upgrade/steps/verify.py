@@ -39,8 +39,8 @@ class VerifyStep(Step):
         if not ctx.target.service_status().running:
             check_rows(ctx, hop_rules(ctx, len(ctx.hops)))
             return {"summary": _("Verified at {release}.").format(release=ctx.to_release)}
-        # The new release has taken writes since it started (the smoke test's at least),
-        # so rows were compared exactly after the last hop; here no table may have lost any.
+        # The new release has taken writes since it started, at least the smoke test's.
+        # Rows were compared exactly after the last hop, so here no table may lose any.
         check_no_rows_lost(ctx, hop_rules(ctx, len(ctx.hops)))
         return {"summary": _("Verified at {release}.").format(release=ctx.to_release)}
 

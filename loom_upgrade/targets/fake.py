@@ -1,6 +1,6 @@
 """An in-memory target for unit tests of the engine and the steps.
 
-It records every call and can be told to fail any operation, so tests can drive the
+It records every call and can be configured to fail any operation, so tests can drive the
 engine through failures and rollbacks without processes or virtualenvs.
 """
 

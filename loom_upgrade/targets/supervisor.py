@@ -3,7 +3,7 @@
 There is no systemd on the machines this runs on, so the local target runs the service
 itself: detached in its own session, with ``<state>/service.pid``, ``<state>/service.log``
 and ``<state>/service.json`` (``{"host", "port", "executable"}``). Start waits until
-``/health`` answers; stop sends SIGTERM to the service's process group, then SIGKILL
+``/health`` responds; stop sends SIGTERM to the service's process group, then SIGKILL
 after a timeout.
 """
 
@@ -81,7 +81,7 @@ def _log_tail(state: StateFolder) -> str:
 
 
 def wait_for_health(base_url: str, *, timeout: float, pid: int | None = None) -> dict:
-    """Poll ``/health`` until it answers 200 and return its JSON; raise on timeout."""
+    """Poll ``/health`` until it responds with 200 and return its JSON; raise on timeout."""
     deadline = time.monotonic() + timeout
     last_error = ""
     with httpx.Client(timeout=1.0) as client:
@@ -106,7 +106,7 @@ def wait_for_health(base_url: str, *, timeout: float, pid: int | None = None) ->
 def start(
     home: Path, executable: str, *, host: str, port: int, timeout: float, env: dict[str, str] | None = None
 ) -> ServiceProcess:
-    """Start ``loom serve`` detached and wait until its health URL answers."""
+    """Start ``loom serve`` detached and wait until its health URL responds."""
     state = StateFolder.of(home)
     state.ensure()
     current = running_service(state)
