@@ -78,6 +78,7 @@ def restore_backup(backup: BackupInfo | Path, home: Path, *, db_url: str | URL |
         if not info.is_archive_only and db_url is not None:
             result.database = _restore_database(info, home, db_url)
         entries, absent = _entries(info, staging)
+        _give_to_home_owner(home, [staging / entry for entry in entries])
         _swap_entries(home, staging, entries, absent, result)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -104,7 +105,11 @@ def _restore_database(info: BackupInfo, home: Path, db_url: str | URL) -> str:
     copy = info.path / db["file"]
     if db["kind"] == SQLITE:
         target = sqlite_path(db_url, home)
+        owner = target.stat() if target.exists() else None
         sqlite_copy.restore_database(copy, target, journal_mode=db.get("journal_mode"))
+        if owner is not None and os.geteuid() == 0:
+            # The restored file replaces the old one, so it keeps the old file's owner.
+            os.chown(target, owner.st_uid, owner.st_gid)
         log.info("Restored SQLite database %s from %s", target, info.id)
         return str(target)
     if db["kind"] == POSTGRESQL:
@@ -112,6 +117,23 @@ def _restore_database(info: BackupInfo, home: Path, db_url: str | URL) -> str:
         log.info("Restored PostgreSQL database from %s", info.id)
         return db.get("url", "postgresql")
     raise BackupError(_("unknown database kind {kind}").format(kind=db["kind"]), path=info.path)
+
+
+def _give_to_home_owner(home: Path, paths: list[Path]) -> None:
+    """Chown extracted files to the home's owner when running as root.
+
+    The ``data`` filter drops the archive's owners, so a restore run by root would
+    otherwise leave root-owned files that a service running as the home's owner cannot
+    write.
+    """
+    if os.geteuid() != 0:
+        return
+    status = home.stat()
+    if status.st_uid == 0 and status.st_gid == 0:
+        return
+    for top in paths:
+        for path in [top, *(top.rglob("*") if top.is_dir() and not top.is_symlink() else ())]:
+            os.lchown(path, status.st_uid, status.st_gid)
 
 
 def _swap_entries(home: Path, staging: Path, entries: list[str], absent: list[str], result: RestoreResult) -> None:

@@ -113,3 +113,25 @@ def test_restore_rejects_tampered_backup_before_changing(fixture_home, tmp_path)
     assert "sha256 db/loom.db: sha256 does not match the manifest" in caught.value.message
     assert (fixture_home / "canon" / "default.md").read_text() == "# kept\n"
     assert logical_digest(db_url) == dump
+
+
+def test_restore_as_root_keeps_home_owner(fixture_home, tmp_path):
+    import os
+    import pwd
+    import shutil
+
+    if os.geteuid() != 0:
+        pytest.skip("changing owners needs root")
+    nobody = pwd.getpwnam("nobody")
+    info, db_url = _backup(fixture_home, tmp_path)
+    for path in [fixture_home, *fixture_home.rglob("*")]:
+        if ".loom-upgrade" not in path.parts:
+            os.lchown(path, nobody.pw_uid, nobody.pw_gid)
+    shutil.rmtree(fixture_home / "canon")
+
+    restore_backup(info, fixture_home, db_url=db_url)
+
+    for path in [fixture_home / "canon", fixture_home / "canon" / "default.md", fixture_home / ".env",
+                 fixture_home / "data" / "loom.db"]:
+        assert path.lstat().st_uid == nobody.pw_uid, path
+        assert path.lstat().st_gid == nobody.pw_gid, path
