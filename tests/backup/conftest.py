@@ -25,6 +25,7 @@ def write_home(home: Path) -> Path:
     (home / ".env").write_text("OPENAI_API_KEY=sk-test-secret\n", encoding="utf-8")
     (home / "canon").mkdir()
     (home / "canon" / "default.md").write_text("# 世界\n\n## Opening\nA quiet harbour.\n", encoding="utf-8")
+    (home / "canon" / "世界.md").write_text("## 规则\n", encoding="utf-8")
     os.symlink("default.md", home / "canon" / "alias.md")
     (home / "plugins" / "dice-roller").mkdir(parents=True)
     (home / "plugins" / "dice-roller" / "loom-plugin.yaml").write_text("api_version: 1\nname: dice-roller\n")

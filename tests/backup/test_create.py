@@ -39,7 +39,7 @@ def test_backup_manifest_lists_everything(home, live_db, tmp_path):
     }
     names = [member["name"] for member in manifest["home_archive"]["members"]]
     assert names == [
-        "config", "config/default_config.yaml", ".env", "canon", "canon/alias.md", "canon/default.md",
+        "config", "config/default_config.yaml", ".env", "canon", "canon/alias.md", "canon/default.md", "canon/世界.md",
         "plugins", "plugins/dice-roller", "plugins/dice-roller/loom-plugin.yaml",
     ]
     assert manifest["home_archive"]["absent"] == []
