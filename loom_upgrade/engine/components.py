@@ -187,6 +187,21 @@ def snapshot_from_dict(data: dict[str, Any]) -> Any:
     return RowSnapshot.from_dict(data)
 
 
+def expected_rows(before: Any, rules: list[dict[str, Any]]) -> dict[str, int]:
+    """Return the row count of every table that ``before`` mapped through ``rules`` must keep."""
+    from loom_upgrade.verify import expected_after
+
+    return {name: table.rows for name, table in expected_after(before, rules).tables.items() if not table.new_table}
+
+
+def row_counts(home: Path) -> dict[str, int]:
+    """Return the row count of every table, counted by the database rather than by a full scan."""
+    from loom_upgrade.home import detect_home
+
+    state = detect_home(home, probe_venv=False, with_tables=True)
+    return {name: stats.rows for name, stats in state.tables.items()}
+
+
 def compare_rows(before: Any, after: Any, rules: list[dict[str, Any]]) -> list[Any]:
     from loom_upgrade.verify import compare_rows as compare
 

@@ -37,7 +37,8 @@ class VerifyStep(Step):
     def run(self, ctx: RunContext) -> dict[str, Any]:
         check_release(ctx, ctx.to_release)
         if not ctx.target.service_status().running:
-            check_rows(ctx, hop_rules(ctx, len(ctx.hops)))
+            if ctx.values.get("rows_verified_after_hop") != len(ctx.hops):
+                check_rows(ctx, hop_rules(ctx, len(ctx.hops)))
             return {"summary": _("Verified at {release}.").format(release=ctx.to_release)}
         # The new release has taken writes since it started, at least the smoke test's.
         # Rows were compared exactly after the last hop, so here no table may lose any.
@@ -46,17 +47,20 @@ class VerifyStep(Step):
 
 
 def check_no_rows_lost(ctx: RunContext, rules: list[dict[str, Any]]) -> None:
+    """Check by row counts (no full scan) that no table has fewer rows than the rules expect."""
     before = components.snapshot_from_dict(json.loads(snapshot_path(ctx).read_text(encoding="utf-8")))
-    after = components.snapshot_rows(ctx.home)
+    expected = components.expected_rows(before, rules)
+    counts = components.row_counts(ctx.home)
     lost = [
-        difference
-        for difference in components.compare_rows(before, after, rules)
-        if difference.kind in ("missing_table", "missing_columns")
-        or (difference.kind == "row_count" and difference.actual < difference.expected)
+        _("Table {table} has {actual} rows where at least {expected} were expected.").format(
+            table=table, actual=counts.get(table, 0), expected=rows
+        )
+        for table, rows in sorted(expected.items())
+        if counts.get(table, 0) < rows
     ]
     if lost:
         raise MigrationError(
-            _("Rows were lost: {details}").format(details=" ".join(difference.message() for difference in lost[:5])),
+            _("Rows were lost: {details}").format(details=" ".join(lost[:5])),
             fix=_("The backup is restored automatically; report this migration failure."),
         )
 
