@@ -147,6 +147,7 @@ def _build_edge(document: Any, index: int, item: dict[str, Any]) -> Edge:
         checks=tuple(item.get("checks", [])),
         api_paths=tuple(item.get("api_paths", [])),
         plugins=item.get("plugins"),
+        plugin_entry_points=dict(item.get("plugin_entry_points") or {}),
         via=tuple(Version(v) for v in item.get("via", [])),
         line=line_of(document, ["edges", index]),
     )

@@ -58,6 +58,7 @@ class Edge:
     checks: tuple[str, ...] = ()
     api_paths: tuple[dict[str, str], ...] = ()
     plugins: str | None = None
+    plugin_entry_points: dict[str, str] = field(default_factory=dict)
     via: tuple[Version, ...] = ()
     line: int | None = None
 
@@ -75,6 +76,7 @@ class Edge:
             "env": [dict(op) for op in self.env],
             "canon": [dict(rule) for rule in self.canon],
             "plugins": self.plugins,
+            "plugin_entry_points": dict(self.plugin_entry_points),
         }
 
 

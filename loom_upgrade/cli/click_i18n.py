@@ -10,9 +10,10 @@ through two small wrappers instead. The Chinese texts are in ``click.po``.
 from __future__ import annotations
 
 import importlib
+import re
 from types import ModuleType
 
-from loom_upgrade.i18n import _, ngettext
+from loom_upgrade.i18n import N_, _, ngettext
 
 
 def click_module(name: str) -> ModuleType:
@@ -59,3 +60,25 @@ def translate_library_messages() -> None:
 
         get_help_option._loom_translated = True  # type: ignore[attr-defined]
         command_class.get_help_option = get_help_option
+
+
+# The vendored click builds these usage errors with f-strings, so they cannot be looked up
+# by msgid; each pattern maps one of them to a translatable message with the same fields.
+_USAGE_PATTERNS = (
+    (re.compile(r"^No such option: (?P<name>.+)$"), N_("No such option: {name}")),
+    (re.compile(r"^Missing option (?P<name>.+)\.$"), N_("Missing option {name}.")),
+    (re.compile(r"^Missing argument (?P<name>.+)\.$"), N_("Missing argument {name}.")),
+    (re.compile(r"^Option (?P<name>'.+') requires an argument\.$"), N_("Option {name} requires an argument.")),
+    (re.compile(r"^Option (?P<name>'.+') does not take a value\.$"), N_("Option {name} does not take a value.")),
+    (re.compile(r"^Got unexpected extra argument\(s\) \((?P<args>.+)\)$"), N_("Got unexpected extra arguments ({args})")),
+    (re.compile(r"^Invalid value for (?P<name>.+?): (?P<reason>.+)$", re.S), N_("Invalid value for {name}: {reason}")),
+)
+
+
+def translate_usage_message(message: str) -> str:
+    """Return a usage error of the vendored click in the current language."""
+    for pattern, template in _USAGE_PATTERNS:
+        match = pattern.match(message)
+        if match:
+            return _(template).format(**match.groupdict())
+    return message

@@ -78,7 +78,7 @@ _register_commands()
 
 def run() -> None:
     """Console-script entry point: run the app and turn our errors into exit codes."""
-    from loom_upgrade.cli.click_i18n import click_module
+    from loom_upgrade.cli.click_i18n import click_module, translate_usage_message
     from loom_upgrade.cli.output import report_error, report_usage_error
     from loom_upgrade.errors import LoomUpgradeError
 
@@ -104,7 +104,7 @@ def run() -> None:
         hint = None
         if context is not None:
             hint = _("Try '{command} {option}' for help.").format(command=context.command_path, option="--help")
-        report_usage_error(exc.format_message(), hint)
+        report_usage_error(translate_usage_message(exc.format_message()), hint)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)

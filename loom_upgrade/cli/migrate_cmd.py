@@ -88,9 +88,11 @@ def run_migration(kind: str, source: str, target: str, path: Path, *, dry_run: b
         rules = [rule for edge in edges for rule in edge.get("canon") or []]
         report.extend(migrate_canon(where, rules, dry_run=dry_run))
     else:
-        conversions = [edge["plugins"] for edge in edges if edge.get("plugins")]
-        for conversion in conversions:
-            report.extend(migrate_plugins(where, conversion, dry_run=dry_run))
+        for edge in edges:
+            if edge.get("plugins"):
+                report.extend(migrate_plugins(
+                    where, edge["plugins"], dry_run=dry_run, entry_points=edge.get("plugin_entry_points") or {}
+                ))
     return report
 
 

@@ -67,7 +67,9 @@ def _run(home: Path, edge: Mapping[str, Any], kinds: tuple[str, ...], *, dry_run
     if "canon" in kinds and edge.get("canon"):
         report.extend(migrate_canon(home / CANON_DIR, list(edge["canon"]), dry_run=dry_run))
     if "plugins" in kinds and edge.get("plugins"):
-        report.extend(migrate_plugins(home / PLUGINS_DIR, edge["plugins"], dry_run=dry_run))
+        report.extend(migrate_plugins(
+            home / PLUGINS_DIR, edge["plugins"], dry_run=dry_run, entry_points=edge.get("plugin_entry_points") or {}
+        ))
     return report
 
 

@@ -39,7 +39,7 @@ HOOK_CAPABILITIES = {
 ENTRY_CLASS = "Plugin"
 
 
-def convert_manifest_text(path: Path, text: str) -> tuple[str, FileReport]:
+def convert_manifest_text(path: Path, text: str, entry_points: dict[str, str] | None = None) -> tuple[str, FileReport]:
     """Return the api_version 1 manifest made from a format 0 manifest's text, and a report."""
     report = FileReport(path=path.with_name(NEW_MANIFEST), kind="plugins")
     state = YamlState.from_text(path, text)
@@ -51,7 +51,13 @@ def convert_manifest_text(path: Path, text: str) -> tuple[str, FileReport]:
             fix=_("Write the manifest as described in docs/architecture.md, then run again."),
         )
     plugin = str(data.get("name", path.parent.name))
-    if "module" in data:
+    known = entry_points or {}
+    if "module" in data and str(data["module"]) in known:
+        apply_operation(state, {"move_key": {"path": "module", "to": "entry_point", "template": known[str(data["module"])]}})
+        report.notices.append(
+            _("plugin {plugin}: now LOOM's bundled {entry_point}").format(plugin=plugin, entry_point=known[str(data["module"])])
+        )
+    elif "module" in data:
         module = str(data["module"])
         apply_operation(state, {"move_key": {"path": "module", "to": "entry_point", "template": "{value}:" + ENTRY_CLASS}})
         report.warnings.append(
@@ -122,8 +128,18 @@ def _add_api_version(text: str, newline: str) -> str:
     return "".join(lines[:at]) + "api_version: 1" + newline + "".join(lines[at:])
 
 
-def migrate_plugins(folder: Path, conversion: str | None = "manifest-v0-to-v1", *, dry_run: bool = False) -> MigrationReport:
-    """Write ``loom-plugin.yaml`` next to every ``plugin.yaml`` under ``folder`` that lacks one."""
+def migrate_plugins(
+    folder: Path,
+    conversion: str | None = "manifest-v0-to-v1",
+    *,
+    dry_run: bool = False,
+    entry_points: dict[str, str] | None = None,
+) -> MigrationReport:
+    """Write ``loom-plugin.yaml`` next to every ``plugin.yaml`` under ``folder`` that lacks one.
+
+    ``entry_points`` maps the modules of plugins that LOOM itself shipped before 1.0.0 to
+    their 1.0.0 classes; those convert with no work left for an author.
+    """
     report = MigrationReport(dry_run=dry_run)
     if conversion is None or not folder.is_dir():
         return report
@@ -141,7 +157,7 @@ def migrate_plugins(folder: Path, conversion: str | None = "manifest-v0-to-v1", 
             report.add(file_report)
             continue
         text = fileio.read_text(old)
-        new_text, file_report = convert_manifest_text(old, text)
+        new_text, file_report = convert_manifest_text(old, text, entry_points or {})
         file_report.changed = True
         file_report.diff = unified_diff("", new_text, new.relative_to(folder.parent))
         if not dry_run:

@@ -19,6 +19,7 @@ from loom_upgrade.preflight import (
     memory,
     path_validation,
     permissions,
+    plugin_ports,
     python_version,
     release_consistency,
     service_health,
@@ -41,6 +42,7 @@ CHECKS = (
     service_health,
     permissions,
     path_validation,
+    plugin_ports,
 )
 CHECK_NAMES = tuple(module.NAME for module in CHECKS)
 

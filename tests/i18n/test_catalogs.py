@@ -59,3 +59,12 @@ def test_lang_environment_selects_chinese_errors():
     assert result.returncode == 2
     assert "错误: 没有名为 'no-such-command' 的命令。" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_vendored_click_usage_error_translated():
+    result = subprocess.run(
+        [sys.executable, "-m", "loom_upgrade", "--lang", "zh", "releases", "--no-such-flag"],
+        capture_output=True, text=True, check=False, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+    )
+    assert result.returncode == 2
+    assert "错误: 没有此选项：--no-such-flag" in result.stderr

@@ -63,3 +63,31 @@ def test_converted_manifest_loads_in_runtime(tmp_path):
     assert manifest.entry_point == "dice_roller.plugin:Plugin"
     assert manifest.capabilities == ("turn.post_process", "session.start")
     assert manifest.settings == {"sides": 20}
+
+
+BUNDLED_ENTRY_POINTS = {"loom.plugins.dice_roller": "loom_runtime.plugins.bundled.dice_roller:DiceRollerPlugin"}
+
+
+def test_bundled_plugin_maps_to_its_class():
+    text = "name: dice-roller\nmodule: loom.plugins.dice_roller  # bundled\nhooks: [on_turn]\n"
+    new, report = convert_manifest_text(Path("plugins/dice/plugin.yaml"), text, BUNDLED_ENTRY_POINTS)
+    assert new == (
+        "api_version: 1\nname: dice-roller\n"
+        "entry_point: loom_runtime.plugins.bundled.dice_roller:DiceRollerPlugin  # bundled\n"
+        "capabilities: [turn.post_process]\n"
+    )
+    assert report.warnings == []
+    assert report.notices == [
+        "plugin dice-roller: now LOOM's bundled loom_runtime.plugins.bundled.dice_roller:DiceRollerPlugin"
+    ]
+
+
+def test_bundled_plugin_loads_in_runtime(tmp_path):
+    from loom_runtime.plugins import PluginRegistry
+
+    plugin = tmp_path / "plugins" / "dice"
+    plugin.mkdir(parents=True)
+    (plugin / "plugin.yaml").write_text("name: dice-roller\nversion: 0.3.1\nmodule: loom.plugins.dice_roller\nhooks: [on_turn]\nconfig: {sides: 6}\n")
+    migrate_plugins(tmp_path / "plugins", entry_points=BUNDLED_ENTRY_POINTS)
+    registry = PluginRegistry.load(tmp_path / "plugins")
+    assert [loaded.manifest.name for loaded in registry.plugins] == ["dice-roller"]

@@ -270,3 +270,29 @@ def test_path_validation_fails_on_dead_index(catalog, make_test_home):
     assert check.detail == (
         f"The new release cannot be installed: the package index {index} is not reachable: ConnectError."
     )
+
+
+def test_plugin_ports_passes_for_bundled_plugin(catalog, make_test_home):
+    report = _preflight(catalog, make_test_home("0.10.0"))
+    check = _result(report, "plugin-ports")
+    assert check.passed
+    assert check.measured == "0 plugins to port"
+
+
+def test_plugin_ports_fails_on_custom_plugin(catalog, make_test_home):
+    home = make_test_home("0.10.0")
+    custom = home / "plugins" / "weather"
+    custom.mkdir()
+    (custom / "plugin.yaml").write_text("name: weather\nversion: 1.2.0\nmodule: weather.hooks\nhooks: [on_turn]\n")
+
+    report = _preflight(catalog, home)
+    check = _result(report, "plugin-ports")
+
+    assert not check.passed
+    assert check.measured == "1 plugin(s) to port"
+    assert check.detail == (
+        "plugin weather: entry point weather.hooks:Plugin must be a class implementing "
+        "loom_runtime.plugins.LoomPlugin; its author must turn the hook functions of weather.hooks into that class"
+    )
+    assert "--skip-check plugin-ports" in check.fix
+    assert not (custom / "loom-plugin.yaml").exists()
