@@ -1,0 +1,102 @@
+"""``rollback --backup`` after a finished upgrade, the output formats and PostgreSQL homes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from loom_upgrade.engine.components import detect
+from tests.e2e.conftest import differing, journal_records, tree_digest
+from tests.e2e.pg_homes import postgres_home
+
+pytestmark = pytest.mark.slow
+
+
+def _backup_id(home) -> str:
+    return next(record["id"] for record in journal_records(home) if record["type"] == "backup")
+
+
+def test_rollback_after_upgrade_needs_discard_writes(deployment):
+    deployed = deployment("1.0.0", turns=20)
+    before = tree_digest(deployed.home)
+    assert deployed.apply("--no-artifact").returncode == 0
+    backup_id = _backup_id(deployed.home)
+    with sqlite3.connect(deployed.home / "data" / "loom.db") as connection:
+        connection.execute(
+            "INSERT INTO users (name, role, created_at) VALUES ('late-writer', 'player', '2026-12-01 00:00:00')"
+        )
+
+    refused = deployed.cli("rollback", "--home", str(deployed.home), "--backup", backup_id, "--yes")
+
+    assert refused.returncode == 2
+    assert f"were written after backup {backup_id}" in refused.stderr
+    assert "--discard-writes" in refused.stderr
+    assert detect(deployed.home).release == "1.1.0"
+
+    restored = deployed.cli("rollback", "--home", str(deployed.home), "--backup", backup_id, "--discard-writes", "--yes")
+
+    assert restored.returncode == 0, restored.stderr
+    assert detect(deployed.home).release == "1.0.0"
+    assert differing(before, tree_digest(deployed.home)) == []
+
+
+def test_jsonl_output_lists_every_event(deployment, tmp_path):
+    deployed = deployment("1.0.0", turns=5)
+    summary = tmp_path / "summary.md"
+    deployed.env["GITHUB_STEP_SUMMARY"] = str(summary)
+
+    result = deployed.apply("--no-artifact", "--output", "jsonl")
+
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events[0]["kind"] == "run-started"
+    assert {"kind": "result", "outcome": "done", "from": "1.0.0", "to": "1.1.0"} == events[-1]
+    finished = [event["step_id"] for event in events if event["kind"] == "step-finished"]
+    assert "hop2.db-migrate" in finished
+    assert "| hop2.db-migrate |" in summary.read_text(encoding="utf-8")
+
+
+def test_json_output_of_failed_run(deployment):
+    deployed = deployment("1.0.0", turns=5)
+
+    result = deployed.apply("--no-artifact", "--output", "json", "--fail-at", "verify")
+
+    assert result.returncode == 1
+    error = json.loads(result.stdout.splitlines()[-1])
+    assert error["error"] == "RolledBackError"
+    assert error["exit_code"] == 1
+    assert "verify" in error["message"]
+
+
+def test_chinese_messages(deployment):
+    deployed = deployment("1.0.0", turns=5)
+
+    result = deployed.cli("--lang", "zh", "apply", "--home", str(deployed.home), "--yes", "--no-artifact")
+
+    assert result.returncode == 0, result.stderr
+    assert "正在从 1.0.0 升级到 1.1.0" in result.stdout
+    assert "完成：主目录已在 1.1.0 验证通过。" in result.stdout
+
+
+@pytest.mark.postgres
+def test_postgres_home_upgrade_and_rollback(deployment, postgres_server):
+    deployed = postgres_home(deployment("1.0.0", turns=20), postgres_server)
+    from loom_upgrade.verify import logical_digest
+
+    url = detect(deployed.home).db_url
+    before = logical_digest(url, home=deployed.home)
+
+    failed = deployed.apply("--no-artifact", "--fail-at", "db-migrate")
+
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert logical_digest(url, home=deployed.home) == before
+    assert detect(deployed.home).release == "1.0.0"
+
+    done = deployed.apply("--no-artifact")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    state = detect(deployed.home)
+    assert state.release == "1.1.0"
+    assert state.db_revision == "1100"
