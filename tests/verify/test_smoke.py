@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -35,8 +34,6 @@ def service(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("smoke") / "home"
     build_home("1.1.0", 20, home, 7)
-    # The fixture's plugin names a module that is not installed in this virtualenv.
-    shutil.rmtree(home / "plugins" / "dice-roller")
     port = _free_port()
     log = (home.parent / "serve.log").open("wb")
     process = subprocess.Popen([str(LOOM), "--home", str(home), "serve", "--host", "127.0.0.1", "--port", str(port)],
