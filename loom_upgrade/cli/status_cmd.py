@@ -1,4 +1,4 @@
-"""``loom-upgrade status`` and ``history``: what the journal says about this deployment."""
+"""``loom-upgrade status`` and ``history``: what the journal records about this deployment."""
 
 from __future__ import annotations
 

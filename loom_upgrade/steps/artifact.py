@@ -6,7 +6,6 @@ renames. Undo puts the old artifact back unchanged; it is never reinstalled.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from loom_upgrade.engine.context import RunContext
@@ -36,16 +35,16 @@ class ArtifactSwitchStep(Step):
 
     def discard(self, ctx: RunContext) -> None:
         location = ctx.values.get("artifact_prepared")
-        if location and Path(location).exists() and not ctx.values.get("artifact_record"):
+        if location and not ctx.values.get("artifact_record"):
             ctx.target.artifact_discard(PreparedArtifact(ctx.to_release, location))
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
         if ctx.options.no_artifact:
             return {"summary": _("--no-artifact: the code is left to the operator."), "switched": False}
         location = ctx.values.get("artifact_prepared")
-        if location and Path(location).exists():
+        if location:
             prepared = PreparedArtifact(ctx.to_release, location)
-        else:  # a resumed run whose preparation was lost, or a playbook without preflight
+        else:  # a playbook without preflight, or a run killed before its preparation was journaled
             prepared = ctx.target.artifact_install(ctx.to_release, ctx.options.artifact_source)
             ctx.remember(artifact_prepared=prepared.location)
         ctx.crash_point("middle")
@@ -62,16 +61,13 @@ class ArtifactSwitchStep(Step):
         if switch is not None:
             ctx.target.artifact_restore(switch)
             return
-        # Interrupted before or during the switch: discard a prepared artifact, and put
-        # the old one back if the switch had already moved it.
-        prepared = ctx.values.get("artifact_prepared")
-        if prepared is not None:
-            fallback = {
-                "had_venv": True,
-                "previous": str(ctx.state_dir / f"venv.previous-{ctx.from_release}"),
+        # Interrupted before or during the switch: the target works out from its own
+        # state whether the old artifact was already moved aside.
+        ctx.target.artifact_restore(
+            {
+                "interrupted": True,
+                "previous_release": ctx.from_release,
                 "version": ctx.to_release,
+                "prepared": ctx.values.get("artifact_prepared"),
             }
-            if Path(fallback["previous"]).exists():
-                ctx.target.artifact_restore(fallback)
-            else:
-                ctx.target.artifact_discard(PreparedArtifact(ctx.to_release, prepared))
+        )

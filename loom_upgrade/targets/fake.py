@@ -85,7 +85,8 @@ class FakeTarget(Target):
 
     def artifact_restore(self, record: dict[str, Any]) -> None:
         self._call("artifact_restore", record)
-        self.version = record["previous_version"]
+        if "previous_version" in record:
+            self.version = record["previous_version"]
 
     def artifact_discard(self, prepared: PreparedArtifact) -> None:
         self._call("artifact_discard", prepared.version)

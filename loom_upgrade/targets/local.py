@@ -181,6 +181,10 @@ class LocalTarget(Target):
         return record
 
     def artifact_restore(self, record: dict[str, Any]) -> None:
+        if record.get("interrupted"):
+            record = self._interrupted_switch(record)
+            if record is None:
+                return
         previous = Path(record["previous"])
         if record.get("had_venv") and not previous.exists():
             if self.venv.exists():
@@ -198,6 +202,15 @@ class LocalTarget(Target):
             shutil.rmtree(discarded, ignore_errors=True)
         if record.get("had_venv"):
             os.rename(previous, self.venv)
+
+    def _interrupted_switch(self, record: dict[str, Any]) -> dict[str, Any] | None:
+        """Turn the facts of a switch killed half way into a normal record, or discard its preparation."""
+        previous = self.previous_venv(record["previous_release"])
+        if previous.exists():
+            return {"had_venv": True, "previous": str(previous), "version": record["version"]}
+        if record.get("prepared"):
+            shutil.rmtree(record["prepared"], ignore_errors=True)
+        return None  # the old venv was never moved: nothing to put back
 
     def artifact_discard(self, prepared: PreparedArtifact) -> None:
         shutil.rmtree(prepared.location, ignore_errors=True)

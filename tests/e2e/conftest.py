@@ -1,6 +1,6 @@
 """Fixtures for end-to-end upgrades: real homes, real virtualenvs, a real supervised service.
 
-Every test runs ``loom-upgrade`` as a subprocess with a PATH that holds no ``loom``, so the
+Every test runs ``loom-upgrade`` as a subprocess with a PATH that contains no ``loom``, so the
 home's own ``venv/`` is the only LOOM code the upgrade can use.
 """
 

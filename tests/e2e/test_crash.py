@@ -85,6 +85,31 @@ def test_crash_on_postgres(deployment, postgres_server, crash_at):
     _crash_resume_and_rollback(first, second, crash_at)
 
 
+def test_crash_inside_artifact_switch(deployment, upgrade_wheelhouse):
+    homes = [deployment("1.0.0", turns=10), deployment("1.0.0", turns=10)]
+    for deployed in homes:
+        deployed.install_venv("1.0.0", upgrade_wheelhouse)
+    first, second = homes
+    before = tree_digest(second.home)
+    crashed = [
+        _start(deployed, "apply", "--home", str(deployed.home), "--yes", "--wheelhouse", str(upgrade_wheelhouse),
+               crash_at="artifact-switch:middle")
+        for deployed in homes
+    ]
+    for process in crashed:
+        code, output = _finish(process)
+        assert code == -signal.SIGKILL, output
+
+    code, output = _finish(_start(first, "apply", "--resume", "--home", str(first.home), "--yes"))
+    assert code == 0, output
+    code, output = _finish(_start(second, "rollback", "--home", str(second.home), "--yes"))
+    assert code == 0, output
+
+    assert first.health()["version"] == "1.1.0"
+    assert detect(second.home).release == "1.0.0"
+    assert differing(before, tree_digest(second.home)) == []
+
+
 def test_resume_without_interrupted_run(deployment):
     deployed = deployment("1.0.0", turns=5)
 

@@ -81,3 +81,17 @@ def test_start_failure_shows_service_log(local_home):
         target.start_service(timeout=30)
     assert "Last lines of" in str(info.value)
     assert not target.service_status().running
+
+
+def test_restore_after_switch_killed_between_renames(local_home, upgrade_wheelhouse):
+    target = LocalTarget(local_home)
+    old_tree = _tree(local_home / "venv")
+    prepared = target.artifact_install("1.1.0", ArtifactSource(wheelhouse=upgrade_wheelhouse))
+    target.state.ensure()
+    os.rename(local_home / "venv", target.previous_venv("1.0.0"))  # the first rename of the switch
+
+    target.artifact_restore({"interrupted": True, "previous_release": "1.0.0", "version": "1.1.0", "prepared": prepared.location})
+
+    assert _tree(local_home / "venv") == old_tree
+    assert target.artifact_version() == "1.0.0"
+    assert not (local_home / "venv.new").exists()

@@ -1,0 +1,91 @@
+"""Steps that only use the target protocol, run against the fake target."""
+
+from __future__ import annotations
+
+from loom_upgrade.engine.journal import StepRecord
+from loom_upgrade.steps.artifact import ArtifactSwitchStep
+from loom_upgrade.steps.service import StartStep, StopStep
+from loom_upgrade.targets.fake import FakeTarget
+from tests.engine.helpers import make_context
+
+
+def test_stop_remembers_running_service(tmp_path, monkeypatch):
+    monkeypatch.setattr("loom_upgrade.engine.components.latency_baseline", lambda url, params: {"p50_ms": 1.0})
+    target = FakeTarget(tmp_path, running=True)
+    ctx = make_context(tmp_path, target=target)
+    StopStep("stop").run(ctx)
+    assert ctx.values["service_was_running"] is True
+    assert ctx.values["latency_baseline"] == {"p50_ms": 1.0}
+    assert target.running is False
+
+    StopStep("stop").undo(ctx, StepRecord("stop", "stop", "done"))
+    assert target.running is True
+
+
+def test_stop_of_stopped_service_is_noop(tmp_path):
+    target = FakeTarget(tmp_path, running=False)
+    ctx = make_context(tmp_path, target=target)
+    data = StopStep("stop").run(ctx)
+    assert data["summary"] == "The service was not running."
+    assert ("stop_service", None) not in target.calls
+
+
+def test_start_keeps_stopped_home_below_newest(tmp_path):
+    target = FakeTarget(tmp_path, running=False)
+    ctx = make_context(tmp_path, target=target)
+    ctx.to_release = "1.0.0"
+    ctx.values["service_was_running"] = False
+    data = StartStep("start").run(ctx)
+    assert data["started"] is False
+    assert target.running is False
+
+
+def test_start_at_newest_release_starts_service(tmp_path):
+    target = FakeTarget(tmp_path, running=False)
+    ctx = make_context(tmp_path, target=target)
+    ctx.values["service_was_running"] = False
+    data = StartStep("start").run(ctx)
+    assert data["started"] is True
+    assert target.running is True
+
+
+def test_artifact_switch_and_undo(tmp_path):
+    target = FakeTarget(tmp_path, version="1.0.0")
+    ctx = make_context(tmp_path, target=target)
+    step = ArtifactSwitchStep("artifact-switch")
+    step.prepare(ctx)
+    data = step.run(ctx)
+    assert target.version == "1.1.0"
+    assert data["record"] == {"previous_version": "1.0.0"}
+
+    step.undo(ctx, StepRecord("artifact-switch", "artifact-switch", "done", data=data))
+    assert target.version == "1.0.0"
+    assert [name for name, _ in target.calls if name.startswith("artifact")] == [
+        "artifact_install",
+        "artifact_switch",
+        "artifact_restore",
+    ]
+
+
+def test_artifact_switch_skipped_without_artifact(tmp_path):
+    target = FakeTarget(tmp_path, version="1.0.0")
+    ctx = make_context(tmp_path, target=target, no_artifact=True)
+    step = ArtifactSwitchStep("artifact-switch")
+    step.prepare(ctx)
+    data = step.run(ctx)
+    assert data["switched"] is False
+    assert target.version == "1.0.0"
+    assert target.calls == []
+
+
+def test_artifact_undo_after_interrupted_switch(tmp_path):
+    target = FakeTarget(tmp_path, version="1.0.0")
+    ctx = make_context(tmp_path, target=target)
+    step = ArtifactSwitchStep("artifact-switch")
+    step.prepare(ctx)
+
+    step.undo(ctx, StepRecord("artifact-switch", "artifact-switch", "started"))
+
+    restore = [argument for name, argument in target.calls if name == "artifact_restore"]
+    assert restore == [{"interrupted": True, "previous_release": "1.0.0", "version": "1.1.0", "prepared": "fake://new"}]
+    assert target.version == "1.0.0"
