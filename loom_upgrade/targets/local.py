@@ -205,11 +205,11 @@ class LocalTarget(Target):
 
     def _interrupted_switch(self, record: dict[str, Any]) -> dict[str, Any] | None:
         """Turn the facts of a switch killed half way into a normal record, or discard its preparation."""
+        if record.get("prepared") and Path(record["prepared"]) != self.venv:
+            shutil.rmtree(record["prepared"], ignore_errors=True)  # prepared, never switched to
         previous = self.previous_venv(record["previous_release"])
         if previous.exists():
             return {"had_venv": True, "previous": str(previous), "version": record["version"]}
-        if record.get("prepared"):
-            shutil.rmtree(record["prepared"], ignore_errors=True)
         return None  # the old venv was never moved: nothing to put back
 
     def artifact_discard(self, prepared: PreparedArtifact) -> None:
