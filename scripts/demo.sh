@@ -7,8 +7,9 @@
 #   bash scripts/demo.sh                 # 0.9.3 -> 1.1.0 in ./demo/home
 #   LOOM_DEMO_FROM=0.1.0 bash scripts/demo.sh
 #
-# The demo home stays in ./demo; stop its service with
-# `.venv/bin/loom-upgrade status --home demo/home` to find it, or remove ./demo.
+# The demo home stays in ./demo and its upgraded service keeps running; stop it with
+# `kill "$(cat demo/home/.loom-upgrade/service.pid)"`. Running the demo again stops it
+# first and starts from a new home.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
