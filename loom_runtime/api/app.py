@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from loom_runtime._version import __version__
 from loom_runtime.api.db import service_engine
@@ -13,6 +14,7 @@ from loom_runtime.api.engine_bridge import SessionBridge
 from loom_runtime.api.health import router as health_router
 from loom_runtime.api.metrics import MetricsMiddleware, ServiceMetrics
 from loom_runtime.config import Settings
+from loom_runtime.i18n import _
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +39,15 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.include_router(health_router)
     _include_session_api(app)
+    app.add_exception_handler(Exception, _internal_error)
     return app
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """Answer an unexpected error with the same JSON shape as every other error."""
+    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": _("The service failed on an unexpected error; the service log has the details.")},
+                        status_code=500)
 
 
 def _include_session_api(app: FastAPI) -> None:

@@ -24,7 +24,16 @@ logger = logging.getLogger(__name__)
 
 
 def _errors_to_http(exc: Exception) -> HTTPException | None:
-    from loom_runtime.core import InvalidRequestError, NarrationRejectedError, SessionNotFoundError, TurnLimitError
+    """Return the HTTP error for an error the client or the operator caused, else None.
+
+    4xx statuses mean the request must change. 503 means the service is misconfigured
+    (an invalid setting, a plugin that cannot load, a provider without its API key), and
+    502 means the language model API failed; the client may retry both later.
+    """
+    from loom_runtime.consistency import ConsistencyError
+    from loom_runtime.core import InvalidRequestError, NarrationRejectedError, SessionNotFoundError, SettingsError, TurnLimitError
+    from loom_runtime.interpretation import ProviderConfigError, ProviderError
+    from loom_runtime.plugins import PluginError
     from loom_runtime.rules import CanonError
 
     if isinstance(exc, SessionNotFoundError):
@@ -33,6 +42,12 @@ def _errors_to_http(exc: Exception) -> HTTPException | None:
         return HTTPException(422, str(exc))
     if isinstance(exc, (TurnLimitError, NarrationRejectedError)):
         return HTTPException(409, str(exc))
+    if isinstance(exc, (PluginError, SettingsError, ConsistencyError, ProviderConfigError)):
+        logger.error("the engine cannot serve sessions: %s", exc)
+        return HTTPException(503, str(exc))
+    if isinstance(exc, ProviderError):
+        logger.error("the language model provider failed: %s", exc)
+        return HTTPException(502, str(exc))
     return None
 
 
@@ -72,6 +87,26 @@ class SessionBridge:
     def close(self) -> None:
         if self._service is not None:
             self._service.close()
+
+    def engine_problem(self) -> str | None:
+        """Return why the engine cannot serve sessions (settings, provider, plugins), or None.
+
+        ``/ready`` calls this so that an operator sees a plugin that cannot load before a
+        player does. The check builds the engine without a database, so it also works
+        while the schema is not at head.
+        """
+        try:
+            from loom_runtime.interpretation import create_provider
+            from loom_runtime.plugins import PluginRegistry
+
+            settings = self.settings.engine_settings()
+            create_provider(settings.llm_providers, environ=settings.environ).close()
+            PluginRegistry.load(settings.plugins_directory)
+        except Exception as exc:
+            if _errors_to_http(exc) is None:
+                raise
+            return str(exc)
+        return None
 
     def _call(self, method: str, *args: Any) -> Any:
         try:

@@ -49,6 +49,10 @@ def ready(request: Request) -> JSONResponse:
     if not status.servable:
         body["reason"] = status.reason
         return JSONResponse(body, status_code=503)
+    problem = request.app.state.sessions.engine_problem()
+    if problem is not None:
+        body.update(ready=False, reason=problem)
+        return JSONResponse(body, status_code=503)
     return JSONResponse(body)
 
 

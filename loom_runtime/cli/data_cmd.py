@@ -19,7 +19,11 @@ class ExportFormat(str, Enum):
 
 
 def _translate_exchange_error(exc: Exception) -> CliError:
-    return CliError(getattr(exc, "message", str(exc)), getattr(exc, "fix", None))
+    """Show a storage error in the user's language: loom_migrations only writes English."""
+    from loom_runtime.cli.exchange_errors import describe_storage_error
+
+    message, fix = describe_storage_error(exc)
+    return CliError(message, fix)
 
 
 def export(

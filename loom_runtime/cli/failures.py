@@ -50,30 +50,31 @@ def report_failure(exc: Exception) -> int:
 
 
 def _library_failure(exc: Exception) -> tuple[str, str | None] | None:
-    """Return (message, fix) for errors of other layers, or None for an unknown error."""
+    """Return (message, fix) for errors of other layers, or None for an unknown error.
+
+    The engine, plugin and provider errors already carry a translated message that
+    names the file or setting at fault and the fix, so they are shown as they are.
+    """
     from sqlalchemy.exc import SQLAlchemyError
 
-    try:
-        from loom_runtime.rules import CanonError
-    except ImportError:  # the rules layer is optional while it is being built
-        CanonError = ()  # type: ignore[assignment]
-    try:
-        from loom_migrations.errors import MigrationsError
-    except ImportError:
-        MigrationsError = ()  # type: ignore[assignment]
-    try:
-        from loom_runtime.core.settings import SettingsError
-    except ImportError:
-        SettingsError = ()  # type: ignore[assignment]
+    from loom_migrations.errors import MigrationsError
+    from loom_runtime.consistency import ConsistencyError
+    from loom_runtime.core import EngineError, SettingsError
+    from loom_runtime.interpretation import ProviderError
+    from loom_runtime.plugins import PluginError
+    from loom_runtime.rules import CanonError
 
-    if CanonError and isinstance(exc, CanonError):
+    if isinstance(exc, (CanonError, SettingsError, ConsistencyError, PluginError, ProviderError, EngineError)):
         return str(exc), None
-    if MigrationsError and isinstance(exc, MigrationsError):
-        return exc.message, exc.fix
-    if SettingsError and isinstance(exc, SettingsError):
-        return str(exc), None
+    if isinstance(exc, MigrationsError):
+        from loom_runtime.cli.exchange_errors import describe_storage_error
+
+        return describe_storage_error(exc)
     if isinstance(exc, SQLAlchemyError):
         logger.debug("database error", exc_info=exc)
         return (_("The database cannot be used: {reason}.").format(reason=type(exc).__name__),
                 _("check storage.url in the config (or LOOM_STORAGE_URL) and that the database is reachable."))
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return (_("Cannot access {file}: {reason}.").format(file=exc.filename, reason=exc.strerror or type(exc).__name__),
+                _("check that the path exists and that LOOM may read and write it."))
     return None

@@ -61,6 +61,7 @@ def _run_test(canon_file: Path, settings) -> None:
 
 def _run_interactive(canon_file: Path, settings) -> None:
     from loom_runtime.core import EngineError, SessionService
+    from loom_runtime.interpretation import ProviderError
 
     engine = database.open_engine(settings)
     service = SessionService(engine, settings.engine_settings(), home=settings.home)
@@ -77,7 +78,8 @@ def _run_interactive(canon_file: Path, settings) -> None:
                 break
             try:
                 console.print(service.play_turn(session.id, text).narration, markup=False)
-            except EngineError as exc:
+            except (EngineError, ProviderError) as exc:
+                # The turn was not stored, so the player can retry it or try another action.
                 console.print(str(exc), markup=False)
         console.print(_("Session {id} is saved.").format(id=session.id), markup=False)
     finally:

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import socket
+
 import typer
 
 from loom_runtime.cli import database
 from loom_runtime.cli.context import settings_of
+from loom_runtime.cli.errors import CliError
 from loom_runtime.i18n import _
+
+
+def _check_address(host: str, port: int) -> None:
+    """Raise a CliError when ``host:port`` cannot be bound, before the service starts.
+
+    uvicorn reports a failed bind only as a log line and exits 3, after the application
+    has started. The probe binds the way uvicorn does (SO_REUSEADDR) and closes at once.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family = infos[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise CliError(_("The service cannot listen on {host}:{port}: {reason}.").format(host=host, port=port, reason=exc.strerror or exc),
+                       _("stop the program that uses this address, or choose another with --host/--port or server.host/server.port.")) from exc
 
 
 def serve(
@@ -20,6 +40,7 @@ def serve(
     # Reading the revision first reports a missing SQLite file, instead of letting the
     # first request create an empty database. An old schema still starts: /ready reports it.
     database.current_revision(settings)
+    _check_address(host or settings.host, port or settings.port)
     run_server(settings, host, port)
 
 
