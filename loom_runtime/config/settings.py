@@ -68,6 +68,7 @@ class Settings:
             llm_providers=providers,
             consistency_level=self.consistency_level,
             handling_mode=self.intervention_mode,
+            interpreter_mode=self.interpreter_mode,
             retrieval_limit=self.retrieval_limit,
             max_facts_per_turn=self.max_facts_per_turn,
             max_turns=self.max_turns,

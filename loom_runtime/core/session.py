@@ -23,13 +23,14 @@ from loom_runtime.interpretation import HistoryTurn, NarrationRequest, Provider,
 from loom_runtime.intervention import InterventionHandler, InterventionOutcome
 from loom_runtime.intervention.reshape import reshape
 from loom_runtime.memory import MemoryStore, SessionRecord, TurnRecord, relevant_facts
+from loom_runtime.memory.extraction import derive_facts
 from loom_runtime.plugins import PluginContext, PluginRegistry
 from loom_runtime.rules import Canon, load_canon
 
 logger = logging.getLogger(__name__)
 
-# Earlier turns given to the provider as context.
-HISTORY_TURNS = 4
+# Earlier turns given to the provider as context, by interpreter mode.
+HISTORY_TURNS = {"basic": 1, "advanced": 4}
 MAX_INPUT_CHARS = 4000
 SEED_RANGE = 2**31
 
@@ -157,24 +158,33 @@ class SessionService:
                     + " "
                     + _("Start a new session, or raise interpreter.max_turns in the config.")
                 )
-            facts = relevant_facts(store, session_id, player_input, self.settings.retrieval_limit, canon.character_names() + canon.place_names())
-            fact_texts = tuple(fact.content for fact in facts)
-            history = tuple(HistoryTurn(t.turn_index, t.player_input, t.narration) for t in store.recent_turns(session_id, HISTORY_TURNS))
+            facts = self._recalled_facts(store, session_id, player_input, canon)
+            history = tuple(HistoryTurn(t.turn_index, t.player_input, t.narration)
+                            for t in store.recent_turns(session_id, HISTORY_TURNS[self.settings.interpreter_mode]))
             seed = record.seed if record.seed is not None else self.settings.default_seed
-            request = NarrationRequest(canon, session_id, turn_index, player_input, seed, fact_texts, history)
+            request = NarrationRequest(canon, session_id, turn_index, player_input, seed, facts, history)
 
             narration = self.provider.narrate(request)
             context = PluginContext(session_id, seed, turn_index, canon.title, {"player_input": player_input, "language": canon.language})
-            text = self._consistent(self.plugins.post_process_turn(context, narration.text), canon, list(fact_texts))
+            text = self._consistent(self.plugins.post_process_turn(context, narration.text), canon, list(facts))
             turn = store.add_turn(session_id, turn_index, player_input, text, narration.token_count)
-            new_facts = narration.new_facts[: self.settings.max_facts_per_turn]
+            # Facts come from the stored text (after plugins and reshaping), so every
+            # provider's narration is remembered the same way.
+            new_facts = derive_facts(text, canon, facts, self.settings.max_facts_per_turn)
             for fact in new_facts:
                 store.add_fact(session_id, fact, source="narration", turn_id=turn.id, importance=0.3)
             store.touch_session(session_id)
         for fact in new_facts:
             self.plugins.fact_added(context, fact)
-        logger.info("Session %s played turn %d with %d facts recalled", session_id, turn_index, len(fact_texts))
-        return TurnResult(session_id, turn_index, text, narration.facts_used, tuple(new_facts))
+        logger.info("Session %s played turn %d with %d facts recalled and %d new", session_id, turn_index, len(facts), len(new_facts))
+        return TurnResult(session_id, turn_index, text, narration.facts_used, new_facts)
+
+    def _recalled_facts(self, store: MemoryStore, session_id: str, player_input: str, canon: Canon) -> tuple[str, ...]:
+        """Return the remembered facts for this turn; the basic interpreter mode recalls none."""
+        if self.settings.interpreter_mode == "basic":
+            return ()
+        names = canon.character_names() + canon.place_names()
+        return tuple(fact.content for fact in relevant_facts(store, session_id, player_input, self.settings.retrieval_limit, names))
 
     def _consistent(self, text: str, canon: Canon, facts: list[str]) -> str:
         checker = ConsistencyChecker(canon, self.settings.consistency_level)

@@ -18,6 +18,7 @@ from loom_runtime.i18n import _
 
 CONSISTENCY_LEVELS = ("low", "medium", "high")
 HANDLING_MODES = ("strict", "adaptive")
+INTERPRETER_MODES = ("basic", "advanced")
 DEFAULT_SEED = 1
 
 
@@ -27,11 +28,18 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class EngineSettings:
-    """The settings of the engine's layers."""
+    """The settings of the engine's layers.
+
+    ``interpreter_mode`` sets what a turn's narration is built from. ``basic``: the
+    canon, the player's input and the previous turn only. ``advanced``: also up to
+    ``retrieval_limit`` remembered facts and the last four turns, and the consistency
+    check compares the narration with those facts. Both modes record new facts.
+    """
 
     llm_providers: Mapping[str, Any] = field(default_factory=lambda: {"default": "offline", "offline": {"model": "loom-offline-1", "temperature": 0.7}})
     consistency_level: str = "medium"
     handling_mode: str = "strict"
+    interpreter_mode: str = "advanced"
     retrieval_limit: int = 8
     max_facts_per_turn: int = 5
     max_turns: int = 200
@@ -54,6 +62,12 @@ class EngineSettings:
                 + " "
                 + _("Set INTERVENTION_HANDLING_MODE or intervention.handling_mode to strict or adaptive.")
             )
+        if self.interpreter_mode not in INTERPRETER_MODES:
+            raise SettingsError(
+                _("The interpreter mode '{mode}' is invalid.").format(mode=self.interpreter_mode)
+                + " "
+                + _("Set NARRATIVE_INTERPRETER_MODE or interpreter.mode to basic or advanced.")
+            )
         if self.retrieval_limit < 1:
             raise SettingsError(_("memory.retrieval_limit must be at least 1, not {value}.").format(value=self.retrieval_limit))
 
@@ -74,6 +88,7 @@ class EngineSettings:
             llm_providers=config.get("llm_providers") or defaults.llm_providers,
             consistency_level=(env.get("CONSISTENCY_CHECK_LEVEL") or consistency.get("level") or defaults.consistency_level).strip().lower(),
             handling_mode=(env.get("INTERVENTION_HANDLING_MODE") or intervention.get("handling_mode") or defaults.handling_mode).strip().lower(),
+            interpreter_mode=(env.get("NARRATIVE_INTERPRETER_MODE") or interpreter.get("mode") or defaults.interpreter_mode).strip().lower(),
             retrieval_limit=int(memory.get("retrieval_limit", defaults.retrieval_limit)),
             max_facts_per_turn=int(memory.get("max_facts_per_turn", defaults.max_facts_per_turn)),
             max_turns=int(interpreter.get("max_turns", defaults.max_turns)),

@@ -33,12 +33,15 @@ class NarrationRequest:
 
 @dataclass(frozen=True)
 class Narration:
-    """A provider's narration of one turn, and the new facts it establishes."""
+    """A provider's narration of one turn.
+
+    Providers do not choose the facts a turn establishes: the session derives them from
+    the stored narration (``loom_runtime.memory.extraction``), the same for every provider.
+    """
 
     text: str
     provider: str
     model: str
-    new_facts: tuple[str, ...] = ()
     token_count: int | None = None
     facts_used: tuple[str, ...] = field(default=())
 

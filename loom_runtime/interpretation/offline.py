@@ -42,12 +42,10 @@ class OfflineProvider(Provider):
         sentences.append(rng.choice(phrases.closing))
 
         text = phrases.joiner.join(sentences)
-        new_fact = phrases.event.format(turn=request.turn_index, place=place or phrases.here, character=character or phrases.nobody)
         return Narration(
             text=text,
             provider=self.name,
             model=self.model,
-            new_facts=(new_fact,),
             token_count=len(text.split()) if canon.language == "en" else len(text),
             facts_used=tuple(facts_used),
         )

@@ -15,9 +15,7 @@ class Phrasebook:
     reaction: tuple[str, ...]
     remembered: str
     closing: tuple[str, ...]
-    event: str
     here: str
-    nobody: str
     joiner: str
 
 
@@ -38,9 +36,7 @@ ENGLISH = Phrasebook(
         "The next move is yours.",
         "The scene waits for your next step.",
     ),
-    event="On turn {turn}, the player acted at {place} while {character} looked on.",
     here="this place",
-    nobody="no one",
     joiner=" ",
 )
 
@@ -61,9 +57,7 @@ CHINESE = Phrasebook(
         "现在轮到你了。",
         "故事在等你的下一步。",
     ),
-    event="第{turn}回合，玩家在{place}行动，{character}在一旁看着。",
     here="这里",
-    nobody="无人",
     joiner="",
 )
 

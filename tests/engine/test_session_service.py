@@ -68,7 +68,11 @@ def test_chinese_session(service, zh_world):
     service.play_turn(session.id, "我走进茶馆。")
     result = service.play_turn(session.id, "我去找钥匙。")
     assert "周捕头丢了一把铜钥匙" in result.narration
-    assert result.new_facts[0].startswith("第2回合")
+    # The sentence that repeats the injected fact is not a new fact; the others name the canon.
+    assert result.new_facts
+    assert all("周捕头丢了一把铜钥匙" not in fact for fact in result.new_facts)
+    assert all(fact in result.narration for fact in result.new_facts)
+    assert [fact.content for fact in service.list_facts(session.id)][-len(result.new_facts):] == list(result.new_facts)
 
 
 def test_release_written_to_loom_meta(service, basic_world):
