@@ -37,6 +37,7 @@ from loom_upgrade.migrate.yaml_text import (
     BOM,
     Lines,
     YamlParseError,
+    _PlainConverter,
     compose_documents,
     detect_mapping_indent,
     entry_extent,
@@ -50,6 +51,7 @@ from loom_upgrade.migrate.yaml_text import (
 
 log = logging.getLogger(__name__)
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
 OPERATIONS = ("rename_key", "move_key", "add_key", "set_default", "set_value", "remove_key")
 
 
@@ -257,6 +259,40 @@ def find(root: Node | None, segments: list[Segment]) -> Found:
     return Found(parent, parent_key, key, node, index, len(segments))
 
 
+def merged_lookup(root: Node | None, segments: list[Segment]) -> tuple[bool, Any]:
+    """Return (found, plain value) for a key path, following ``<<`` merge keys as YAML loaders do."""
+    node = root
+    for segment in segments:
+        if isinstance(segment, int):
+            if not isinstance(node, SequenceNode) or not -len(node.value) <= segment < len(node.value):
+                return False, None
+            node = node.value[segment]
+            continue
+        if not isinstance(node, MappingNode):
+            return False, None
+        node = _merged_value(node, segment, {id(node)})
+        if node is None:
+            return False, None
+    return True, _PlainConverter().convert_document(node)
+
+
+def _merged_value(mapping: MappingNode, name: str, seen: set[int]) -> Node | None:
+    # Own keys win over merged ones, and earlier merge sources over later ones.
+    position = mapping_find(mapping, name)
+    if position is not None:
+        return mapping.value[position][1]
+    for key, value in mapping.value:
+        if not (isinstance(key, ScalarNode) and str(key.tag) == MERGE_TAG):
+            continue
+        sources = value.value if isinstance(value, SequenceNode) else [value]
+        for source in sources:
+            if isinstance(source, MappingNode) and id(source) not in seen:
+                found = _merged_value(source, name, seen | {id(source)})
+                if found is not None:
+                    return found
+    return None
+
+
 # --- plain-data effects (the intended result) -------------------------------------------------
 
 
@@ -372,7 +408,17 @@ def _add(state: YamlState, index: int, args: Mapping[str, Any], name: str) -> Ou
     value = args["value"]
     comment = args.get("comment")
     found, current = lookup(state.data[index], segments)
+    merged = False
+    if not found:
+        # A key inherited through a ``<<`` merge key is set too: a default only fills
+        # what is missing, and adding the key would override the merged value.
+        merged, current = merged_lookup(state.documents[index], segments)
+        if merged and name == "set_value" and current != value:
+            merged = False  # set_value writes the key itself, which overrides the merged one
+        found = merged
     if found:
+        if name == "set_default" and merged:
+            return Outcome(notice=_("{key} is already set through a YAML merge key (<<); its value is kept").format(key=format_path(segments)))
         if name == "set_default":
             return Outcome(notice=_("{key} is already set; its value is kept").format(key=format_path(segments)))
         if current == value:

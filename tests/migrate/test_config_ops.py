@@ -218,3 +218,25 @@ def test_new_key_after_commented_options():
     text = "mounts:\n  extra:\n  #  - name: nfs\n\n# Next section\nother: 1\n"
     new, _ = migrate(text, {"set_default": {"path": "mounts.pool", "value": 5}})
     assert new == "mounts:\n  extra:\n  #  - name: nfs\n  pool: 5\n\n# Next section\nother: 1\n"
+
+
+MERGED = "defaults: &srv\n  request_timeout: 45\nserver:\n  <<: *srv\n  port: 8000\n"
+
+
+def test_set_default_merged_key_kept():
+    new, report = migrate(MERGED, {"set_default": {"path": "server.request_timeout", "value": 30}})
+    assert new == MERGED
+    assert report.notices == ["server.request_timeout is already set through a YAML merge key (<<); its value is kept"]
+    assert report.counts == {"skipped": 1}
+
+
+def test_set_default_merge_list_kept():
+    text = "a: &a {x: 1}\nb: &b {max_turns: 800}\nengine:\n  <<: [*a, *b]\n"
+    new, report = migrate(text, {"set_default": {"path": "engine.max_turns", "value": 500}})
+    assert new == text
+    assert report.notices == ["engine.max_turns is already set through a YAML merge key (<<); its value is kept"]
+
+
+def test_set_value_overrides_merged_key():
+    new, _ = migrate(MERGED, {"set_value": {"path": "server.request_timeout", "value": 30}})
+    assert new == MERGED + "  request_timeout: 30\n"
