@@ -18,7 +18,10 @@ from loom_upgrade.cli.output import OutputFormat, print_json, stdout_console
 from loom_upgrade.errors import MigrationError
 from loom_upgrade.i18n import _
 from loom_upgrade.migrate import MigrationReport, migrate_canon, migrate_config_file, migrate_env_file, migrate_plugins
+from loom_upgrade.migrate import fileio
+from loom_upgrade.migrate.canon import canon_files
 from loom_upgrade.migrate.edge import CANON_DIR, CONFIG_FILE, ENV_FILE, PLUGINS_DIR
+from loom_upgrade.migrate.plugins import NEW_MANIFEST, OLD_MANIFEST
 
 migrate_app = typer.Typer(
     name="migrate",
@@ -72,9 +75,18 @@ def _target(path: Path, kind: str) -> Path:
 
 
 def run_migration(kind: str, source: str, target: str, path: Path, *, dry_run: bool = False) -> MigrationReport:
-    """Apply every ``kind`` operation of the path ``source`` -> ``target`` to ``path``."""
+    """Apply every ``kind`` operation of the path ``source`` -> ``target`` to ``path``.
+
+    Every file is checked and computed before the first one is written, and a failed
+    write restores the files already written, so an error leaves ``path`` unchanged.
+    """
     edges = catalog_edges(source, target)
     where = _target(path, kind)
+    with fileio.write_batch():
+        return _migrate_kind(kind, edges, where, dry_run=dry_run)
+
+
+def _migrate_kind(kind: str, edges: list[Mapping[str, Any]], where: Path, *, dry_run: bool) -> MigrationReport:
     report = MigrationReport(dry_run=dry_run)
     if kind == "config":
         operations = [op for edge in edges for op in edge.get("config") or []]
@@ -86,13 +98,25 @@ def run_migration(kind: str, source: str, target: str, path: Path, *, dry_run: b
             report.add(migrate_env_file(where, operations, dry_run=dry_run))
     elif kind == "canon":
         rules = [rule for edge in edges for rule in edge.get("canon") or []]
+        if rules and not canon_files(where):
+            raise MigrationError(
+                _("no Markdown files (*.md) under {path}: nothing to migrate").format(path=where),
+                path=where,
+                fix=_("Give the canon folder (the one holding the *.md files) or the LOOM home."),
+            )
         report.extend(migrate_canon(where, rules, dry_run=dry_run))
     else:
-        for edge in edges:
-            if edge.get("plugins"):
-                report.extend(migrate_plugins(
-                    where, edge["plugins"], dry_run=dry_run, entry_points=edge.get("plugin_entry_points") or {}
-                ))
+        plugin_edges = [edge for edge in edges if edge.get("plugins")]
+        if plugin_edges and not any(where.glob(f"*/{OLD_MANIFEST}")) and not any(where.glob(f"*/{NEW_MANIFEST}")):
+            raise MigrationError(
+                _("no plugin manifests ({pattern}) under {path}: nothing to migrate").format(pattern=f"*/{OLD_MANIFEST}", path=where),
+                path=where,
+                fix=_("Give the plugins folder (the one holding one folder per plugin) or the LOOM home."),
+            )
+        for edge in plugin_edges:
+            report.extend(migrate_plugins(
+                where, edge["plugins"], dry_run=dry_run, entry_points=edge.get("plugin_entry_points") or {}
+            ))
     return report
 
 

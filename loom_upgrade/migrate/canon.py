@@ -142,6 +142,12 @@ def migrate_canon(folder: Path, rules: list[Mapping[str, Any]], *, dry_run: bool
     if not rules or not folder.is_dir():
         return report
     compile_rules(rules)  # reject a bad rule before any file changes
+    with fileio.write_batch():
+        _rewrite_all(folder, rules, report, dry_run=dry_run)
+    return report
+
+
+def _rewrite_all(folder: Path, rules: list[Mapping[str, Any]], report: MigrationReport, *, dry_run: bool) -> None:
     for path in canon_files(folder):
         text = fileio.read_text(path)
         new_text, file_report = rewrite_text(path, text, rules)
@@ -152,4 +158,3 @@ def migrate_canon(folder: Path, rules: list[Mapping[str, Any]], *, dry_run: bool
                 fileio.write_text_atomic(path, new_text)
         log.info("canon %s: %d replacements", path, file_report.counts.get("replacements", 0))
         report.add(file_report)
-    return report

@@ -2,7 +2,8 @@
 
 Every kind is first computed without writing, so an invalid operation or a failed
 round-trip check in any file stops the edge before any file changes. Only then are the
-files written, each atomically.
+files written, each atomically, in one ``write_batch``: a failed write restores the
+files already written.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from loom_upgrade.errors import MigrationError
 from loom_upgrade.i18n import _
 from loom_upgrade.migrate.canon import migrate_canon
 from loom_upgrade.migrate.config import migrate_config_file
-from loom_upgrade.migrate.env import migrate_env_file
+from loom_upgrade.migrate import fileio
+from loom_upgrade.migrate.env import migrate_env_file, migrate_env_text
 from loom_upgrade.migrate.plugins import migrate_plugins
-from loom_upgrade.migrate.report import FileReport, MigrationReport
+from loom_upgrade.migrate.report import FileReport, MigrationReport, unified_diff
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,8 @@ def apply_edge(
     if dry_run:
         return report
     log.info("applying edge %s -> %s to %s", edge.get("from"), edge.get("to"), home)
-    return _run(home, edge, kinds, dry_run=False)
+    with fileio.write_batch():
+        return _run(home, edge, kinds, dry_run=False)
 
 
 def _kinds(only: set[str] | None) -> tuple[str, ...]:
@@ -86,17 +89,10 @@ def _existing(path: Path) -> Path:
 def _migrate_env(path: Path, operations: list[Mapping[str, Any]], *, dry_run: bool) -> FileReport:
     if path.exists() or path.is_symlink():
         return migrate_env_file(path, operations, dry_run=dry_run)
-    # A home without .env gets one holding the release's new variables.
-    if dry_run:
-        from loom_upgrade.migrate.env import migrate_env_text
-        from loom_upgrade.migrate.report import unified_diff
-
-        new_text, report = migrate_env_text(path, "", operations)
-        report.changed = bool(new_text)
-        report.diff = unified_diff("", new_text, path.name)
-        return report
-    path.touch(mode=0o600)
-    report = migrate_env_file(path, operations, dry_run=False)
-    if not report.changed:
-        path.unlink()
+    # A home without .env gets one holding the release's new variables, readable by its owner only.
+    new_text, report = migrate_env_text(path, "", operations)
+    report.changed = bool(new_text)
+    report.diff = unified_diff("", new_text, path.name)
+    if report.changed and not dry_run:
+        fileio.write_text_atomic(path, new_text, mode=0o600)
     return report

@@ -149,6 +149,12 @@ def migrate_plugins(
             path="migrations/releases.yaml",
             fix=_("Correct the plugins entry of the edge in the release catalog."),
         )
+    with fileio.write_batch():
+        _convert_all(folder, report, dry_run=dry_run, entry_points=entry_points or {})
+    return report
+
+
+def _convert_all(folder: Path, report: MigrationReport, *, dry_run: bool, entry_points: dict[str, str]) -> None:
     for old in sorted(folder.glob(f"*/{OLD_MANIFEST}")):
         new = old.with_name(NEW_MANIFEST)
         if new.exists():
@@ -157,19 +163,10 @@ def migrate_plugins(
             report.add(file_report)
             continue
         text = fileio.read_text(old)
-        new_text, file_report = convert_manifest_text(old, text, entry_points or {})
+        new_text, file_report = convert_manifest_text(old, text, entry_points)
         file_report.changed = True
         file_report.diff = unified_diff("", new_text, new.relative_to(folder.parent))
         if not dry_run:
-            fileio.write_text_atomic(new, new_text)
-            _copy_mode(old, new)
+            fileio.write_text_atomic(new, new_text, mode=old.stat().st_mode & 0o7777)
         log.info("converted plugin manifest %s", old)
         report.add(file_report)
-    return report
-
-
-def _copy_mode(old: Path, new: Path) -> None:
-    try:
-        new.chmod(old.stat().st_mode & 0o7777)
-    except OSError:
-        log.warning("could not copy the mode of %s to %s", old, new)

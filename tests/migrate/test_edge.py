@@ -102,9 +102,9 @@ def test_plugins_keep_old_manifest(tmp_path):
     assert (home / "plugins" / "dice-roller" / "plugin.yaml").read_bytes() == old
     manifest = YAML(typ="safe").load((home / "plugins" / "dice-roller" / "loom-plugin.yaml").read_text())
     assert manifest["api_version"] == 1
-    assert manifest["entry_point"].endswith(":Plugin")
+    assert manifest["entry_point"] == "loom_runtime.plugins.bundled.dice_roller:DiceRollerPlugin"
     assert set(manifest) >= {"name", "version", "capabilities"}
-    assert any("must be a class" in warning for warning in report.warnings)
+    assert report.notices == ["plugin dice-roller: now LOOM's bundled loom_runtime.plugins.bundled.dice_roller:DiceRollerPlugin"]
 
 
 def test_invalid_operation_changes_no_file(tmp_path):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.support.components import component_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,3 +66,72 @@ def test_broken_yaml_error_in_chinese(tmp_path):
     assert f"错误: {path}:3: config.yaml 不是有效的 YAML" in result.stderr
     assert "解决办法: 请更正该行的 YAML 语法，然后重新运行迁移。" in result.stderr
     assert path.read_text() == "a: 1\nb: [\n"
+
+
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """Bind-mount ``folder`` read-only on itself (root only), unmounted at the end."""
+    steps = (["mount", "--bind", str(folder), str(folder)], ["mount", "-o", "remount,bind,ro", str(folder)])
+    mounted = False
+    try:
+        for step in steps:
+            result = subprocess.run(step, capture_output=True, text=True)
+            if result.returncode != 0:
+                component_missing("read-only bind mount", result.stderr.strip() or "mount failed")
+            mounted = True
+        yield folder
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_canon_non_utf8_writes_nothing(tmp_path):
+    canon = tmp_path / "canon"
+    canon.mkdir()
+    (canon / "a.md").write_text("## Game Rules\n")
+    (canon / "z.md").write_bytes("## 游戏规则\n".encode("gbk"))
+    result = run("migrate", "canon", "--from", "0.9.3", "--to", "0.10.0", str(canon))
+    assert result.returncode == 2
+    assert f"error: {canon / 'z.md'}:1: z.md is not valid UTF-8 (byte 3)" in result.stderr
+    assert (canon / "a.md").read_text() == "## Game Rules\n"
+
+
+def test_plugins_broken_manifest_writes_nothing(tmp_path):
+    plugins = tmp_path / "plugins"
+    for name, text in (("a", "name: a\nmodule: a_mod\nhooks: [on_turn]\n"), ("z", "name: z\nhooks: [\n")):
+        (plugins / name).mkdir(parents=True)
+        (plugins / name / "plugin.yaml").write_text(text)
+    result = run("migrate", "plugins", "--from", "0.10.0", "--to", "1.0.0", str(plugins))
+    assert result.returncode == 2
+    assert f"{plugins / 'z' / 'plugin.yaml'}:" in result.stderr
+    assert not (plugins / "a" / "loom-plugin.yaml").exists()
+
+
+def test_read_only_folder_exits_2(tmp_path):
+    home = home_at(tmp_path, "0.9.3")
+    sub = home / "canon" / "sub"
+    sub.mkdir()
+    (sub / "notes.md").write_text("## Game Master Notes\n")
+    before = (home / "canon" / "default.md").read_bytes()
+    with read_only(sub):
+        result = run("migrate", "canon", "--from", "0.9.3", "--to", "0.10.0", str(home))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"error: {sub / 'notes.md'}: cannot write {sub / 'notes.md'}: Permission denied; no file was changed" in result.stderr
+    assert "fix: Make " in result.stderr
+    assert (home / "canon" / "default.md").read_bytes() == before
+    assert (sub / "notes.md").read_text() == "## Game Master Notes\n"
+
+
+def test_canon_folder_without_markdown(tmp_path):
+    home = home_at(tmp_path, "0.9.3")
+    result = run("migrate", "canon", "--from", "0.9.3", "--to", "0.10.0", str(home / "config"))
+    assert result.returncode == 2
+    assert f"error: {home / 'config'}: no Markdown files (*.md) under {home / 'config'}: nothing to migrate" in result.stderr
+
+
+def test_plugins_folder_without_manifests(tmp_path):
+    home = home_at(tmp_path, "0.10.0")
+    result = run("migrate", "plugins", "--from", "0.10.0", "--to", "1.0.0", str(home / "canon"))
+    assert result.returncode == 2
+    assert f"no plugin manifests (*/plugin.yaml) under {home / 'canon'}: nothing to migrate" in result.stderr
