@@ -17,7 +17,7 @@ from loom_runtime.storage.messages import describe_error
 
 logger = logging.getLogger(__name__)
 
-# (pattern of the importer's English problem text, message template with the pattern's groups)
+# Each pair is a pattern of the importer's English problem text and the message template its groups fill.
 _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.DOTALL), template)
     for pattern, template in (

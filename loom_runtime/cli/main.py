@@ -62,6 +62,8 @@ def main_options(
                                  help=_("Show the LOOM version and exit.")),
 ) -> None:
     if lang is not None:
+        if not lang.lower().startswith(("en", "zh")):
+            raise typer.BadParameter(_("'{value}' is not a supported language; use en or zh.").format(value=lang), param_hint="--lang")
         set_language(lang)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)

@@ -1,8 +1,11 @@
 """Checks of narration and interventions against the canon, at a configured level.
 
 - ``low``: a Forbidden rule's phrase appears word for word (ignoring case).
-- ``medium``: also a capitalised name that is neither in the canon nor in a remembered
-  fact (English text only, because Chinese has no capital letters to find names by).
+- ``medium``: also a name that is neither in the canon nor in a remembered fact. English
+  names are runs of capitalised words that do not start a sentence; weekdays, months,
+  titles and similar capitalised words are not names. Chinese has no capitals, so a
+  Chinese name is one the text introduces ("名叫X", "叫做X", "一个叫X的") or lets speak
+  ("X说：") and that no canon text or fact contains.
 - ``high``: also a text that covers most content words of a Forbidden rule even when
   worded differently, or that negates an Allowed rule or an earlier fact.
 """
@@ -23,7 +26,11 @@ RULE_COVERAGE = 0.6
 FACT_COVERAGE = 0.8
 
 # Capitalised words that are ordinary English, not names, when they appear mid-sentence.
-_COMMON_CAPITALISED = frozenset({"I", "I'm", "I'll", "I've", "OK"})
+_COMMON_CAPITALISED = frozenset(
+    "I OK Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
+    "August September October November December North South East West Mr Mrs Ms Miss Dr Sir Madam Lady Lord "
+    "Captain Master Mistress God Heaven Hell English Chinese".split()
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,8 @@ class ConsistencyChecker:
         self.canon = canon
         self.level = level
         self._vocabulary = _canon_vocabulary(canon)
+        self._canon_text = "\n".join(_canon_parts(canon))
+        self._names = [name for name in canon.character_names() + canon.place_names() if len(name) >= 2]
 
     def check(self, text: str, facts: Iterable[str] = ()) -> list[Violation]:
         """Return every violation of ``text``; ``facts`` are the session's remembered facts."""
@@ -81,16 +90,37 @@ class ConsistencyChecker:
     # medium
 
     def _unknown_names(self, text: str, facts: list[str]) -> list[Violation]:
+        found = [self._unknown(name) for name in self._unknown_english_names(text, facts)]
+        found += [self._unknown(name) for name in self._unknown_chinese_names(text, facts)]
+        return found
+
+    def _unknown_english_names(self, text: str, facts: list[str]) -> list[str]:
         known = set(self._vocabulary)
         for fact in facts:
-            known.update(word.casefold() for word in fact.split())
-        found = []
+            known.update(word.strip(",.!?;:\"'()[]“”*_").casefold() for word in fact.split())
+        unknown = []
         for name in dict.fromkeys(textutil.capitalised_names(text)):
             words = [word for word in name.split() if word not in _COMMON_CAPITALISED]
             if words and any(word.casefold() not in known for word in words):
-                message = _("The name '{name}' is not a character or place of the canon.").format(name=name)
-                found.append(Violation("unknown_name", message, name))
-        return found
+                unknown.append(name)
+        return unknown
+
+    def _unknown_chinese_names(self, text: str, facts: list[str]) -> list[str]:
+        """Return introduced Chinese names that appear in no canon text and no fact."""
+        sources = [self._canon_text, *facts]
+        unknown = []
+        for name in textutil.chinese_names(text):
+            if any(name in source for source in sources):
+                continue
+            # A title or suffix around a canon name ("周捕头" for "周捕头", "阿竹姐" for "阿竹") is known.
+            if any(known and known in name for known in self._names):
+                continue
+            unknown.append(name)
+        return unknown
+
+    def _unknown(self, name: str) -> Violation:
+        message = _("The name '{name}' is not a character or place of the canon.").format(name=name)
+        return Violation("unknown_name", message, name)
 
     # high
 
@@ -132,11 +162,15 @@ def _forbidden(rule: Rule, phrase: str) -> Violation:
     return Violation("forbidden_rule", message, phrase, rule.line)
 
 
-def _canon_vocabulary(canon: Canon) -> set[str]:
+def _canon_parts(canon: Canon) -> list[str]:
     parts = [canon.title, canon.world, canon.opening, canon.notes]
     parts += [f"{e.name} {e.description}" for e in canon.characters + canon.places]
     parts += [rule.text for rule in canon.rules]
+    return parts
+
+
+def _canon_vocabulary(canon: Canon) -> set[str]:
     words: set[str] = set()
-    for part in parts:
+    for part in _canon_parts(canon):
         words.update(word.strip(",.!?;:\"'()[]“”*_").casefold() for word in part.split())
     return words

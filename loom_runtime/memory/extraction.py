@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from loom_runtime.consistency import text as textutil
 from loom_runtime.rules.model import Canon
 
-# English sentences end at . ! ? followed by a space; Chinese ones at 。！？ directly.
+# An English sentence ends at . ! ? and a space, a Chinese one right after 。！？.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])|\n+")
 _QUESTION_END = ("?", "？")
 # Share of a remembered fact's content terms a sentence must contain to merely repeat it.

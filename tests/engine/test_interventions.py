@@ -153,3 +153,23 @@ def test_empty_fact_error(played):
     with pytest.raises(InvalidRequestError) as caught:
         service.apply_intervention(session_id, "inject_fact", {"content": "  "})
     assert str(caught.value) == "The field 'content' is missing or empty. Give the text of the intervention in 'content'."
+
+
+def test_adaptive_replaces_chinese_unknown_name(sqlite_url, zh_world):
+    service = service_for(sqlite_url, mode="adaptive")
+    session = service.create_session(zh_world, seed=1)
+    outcome = service.apply_intervention(session.id, "inject_fact", {"content": "阿竹在竹林里遇见了一个名叫李四的药商。"})
+    service.close()
+    assert outcome.status == "adapted"
+    assert outcome.details["adapted"] == "阿竹在竹林里遇见了一个名叫一位陌生人的药商。"
+
+
+def test_strict_rejects_chinese_unknown_name(sqlite_url, zh_world):
+    service = service_for(sqlite_url, mode="strict")
+    session = service.create_session(zh_world, seed=1)
+    outcome = service.apply_intervention(session.id, "inject_fact", {"content": "钱七说：“我在竹林里见过阿竹。”"})
+    facts = service.list_facts(session.id)
+    service.close()
+    assert outcome.status == "rejected"
+    assert list(outcome.reasons) == ["The name '钱七' is not a character or place of the canon."]
+    assert facts == []

@@ -192,3 +192,9 @@ def test_unexpected_error_is_json_500(home, admin_token, monkeypatch):
         response = client.get("/api/v1/sessions/x", headers=bearer(admin_token))
     assert response.status_code == 500
     assert response.json() == {"detail": "The service failed on an unexpected error; the service log has the details."}
+
+
+def test_unknown_language_rejected(loom):
+    outcome = loom("--lang", "xx", "stats")
+    assert outcome.code == 2
+    assert outcome.err.splitlines()[-1] == "Error: Invalid value for --lang: 'xx' is not a supported language; use en or zh."
