@@ -131,6 +131,11 @@ class _Script:
         outcome = self.service.apply_intervention(session_id, "inject_fact", {"content": fact})
         self.result.check("fact_injected", outcome.status == APPLIED, _("The consistent fact '{fact}' was not injected (status {status}).").format(fact=fact, status=outcome.status))
         later = [self._play(session_id, text) for text in self.lines.inputs[FIRST_TURNS : FIRST_TURNS + 2]]
+        if self.service.settings.interpreter_mode == "basic":
+            # The basic mode narrates from the canon and the last turn only, so it must not recall the fact.
+            ignored = all(fact not in turn.facts_used for turn in later)
+            self.result.check("basic_mode_recalls_no_facts", ignored, _("The basic interpreter mode recalled the fact '{fact}' on turn {index}.").format(fact=fact, index=later[-1].turn_index))
+            return
         recalled = fact in later[-1].facts_used and fact.rstrip("。.") in later[-1].narration
         self.result.check("injected_fact_recalled", recalled, _("The fact injected two turns earlier does not appear in the narration of turn {index}.").format(index=later[-1].turn_index))
 

@@ -95,3 +95,10 @@ def _narrate_without_facts(original):
         return original(self, replace(request, facts=()))
 
     return narrate
+
+
+@pytest.mark.parametrize("canon", ["basic_world", "zh_world"])
+def test_basic_mode_passes(sqlite_url, canon, request):
+    result = run_scripted_session(request.getfixturevalue(canon), EngineSettings(interpreter_mode="basic"), sqlite_url)
+    assert result.broken == []
+    assert result.checked == [name if name != "injected_fact_recalled" else "basic_mode_recalls_no_facts" for name in INVARIANTS]
