@@ -29,14 +29,24 @@ class InitResult:
     recreated_database: bool = False
 
 
-def _write_new(path: Path, text: str, result: InitResult) -> None:
-    """Write ``path`` only when it does not exist: init never overwrites a user's file."""
+# .env holds API keys (OPENAI_API_KEY), so only its owner may read or write it.
+SECRET_FILE_MODE = 0o600
+
+
+def _write_new(path: Path, text: str, result: InitResult, mode: int = 0o666) -> None:
+    """Write ``path`` only when it does not exist: init never overwrites a user's file.
+
+    ``mode`` is applied when the file is created (and still reduced by the umask), so a
+    secret file is never readable by others, not even for a moment.
+    """
     if path.exists():
         return
     missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     result.created_folders.extend(reversed(missing))
-    path.write_text(text, encoding="utf-8")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
     result.created_files.append(path)
 
 
@@ -69,7 +79,7 @@ def init_home(home: Path, force: bool = False) -> InitResult:
                        _("create the home with the newest LOOM release, then migrate it with loom-upgrade.")) from exc
     try:
         _write_new(config_path(home), config_text, result)
-        _write_new(env_path(home), default_env_text(), result)
+        _write_new(env_path(home), default_env_text(), result, mode=SECRET_FILE_MODE)
         return _finish(home, load_settings(home), force, result)
     except BaseException:
         for path in reversed(result.created_files):
@@ -148,3 +158,38 @@ def _empty_postgres(settings: Settings) -> None:
     finally:
         engine.dispose()
     logger.info("emptied the public schema of %s", settings.storage_url_for_display())
+
+
+# Bookkeeping tables that --force recreates but that hold no user data.
+_BOOKKEEPING_TABLES = frozenset({"alembic_version", "loom_meta"})
+
+
+def _holds_user_rows(table: str) -> bool:
+    # The full-text index tables (memory_facts_fts and its SQLite shadow tables) only
+    # mirror memory_facts, so counting them would list the same facts twice.
+    return table not in _BOOKKEEPING_TABLES and "_fts" not in table
+
+
+def rows_to_delete(home: Path) -> dict[str, int]:
+    """Return the row count of every non-empty data table that ``init --force`` would delete.
+
+    An empty dict means there is nothing to lose: no home yet, no database file yet, or
+    only empty tables.
+    """
+    import sqlalchemy as sa
+
+    if not config_path(home).exists():
+        return {}
+    settings = load_settings(home)
+    path = _sqlite_file(settings)
+    if path is not None and not path.exists():
+        return {}
+    engine = sa.create_engine(settings.storage_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            names = sorted(name for name in sa.inspect(connection).get_table_names() if _holds_user_rows(name))
+            counts = {name: connection.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one()
+                      for name in names}
+    finally:
+        engine.dispose()
+    return {name: int(count) for name, count in counts.items() if count}

@@ -80,7 +80,7 @@ class DbMigrateStep(Step):
             partial.replace(export)
         ctx.crash_point("middle")
         loom = self._hop_loom(ctx)
-        for argv in ([loom, "init", "--force"], [loom, "import", "--file", str(export)]):
+        for argv in ([loom, "init", "--force", *self._confirm_flag(ctx, loom)], [loom, "import", "--file", str(export)]):
             result = ctx.target.run(argv, timeout=3600)
             if result.returncode != 0:
                 raise MigrationError(
@@ -91,6 +91,15 @@ class DbMigrateStep(Step):
                 )
         components.write_release(components.db_url(ctx.home), self.hop.to_release)
         return {"summary": _("Database rebuilt by export, init and import."), "export": str(export)}
+
+    def _confirm_flag(self, ctx: RunContext, loom: str) -> list[str]:
+        """Return ``["--yes"]`` when the hop's ``loom init`` has it.
+
+        From 1.1.0 on, ``loom init --force`` without a terminal deletes rows only with
+        --yes; older releases reject the unknown option, so their help is checked first.
+        """
+        result = ctx.target.run([loom, "init", "--help"], timeout=120)
+        return ["--yes"] if result.returncode == 0 and "--yes" in result.stdout else []
 
     def _hop_loom(self, ctx: RunContext) -> str:
         """The ``loom`` of the hop's target release: a scratch install, or the operator's."""

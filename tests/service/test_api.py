@@ -72,7 +72,7 @@ def test_session_flow_postgres(tmp_path, loom, monkeypatch, postgres_url):
         assert client.get("/health").json()["schema_revision"] == "1100"
         play_session(client, outcome.out.strip())
     # init --force on PostgreSQL empties the database and builds the schema again.
-    assert loom("--home", folder, "init", "--force").code == 0
+    assert loom("--home", folder, "init", "--force", "--yes").code == 0
     assert "api_tokens: 0 rows" in loom("--home", folder, "stats").out.splitlines()
 
 

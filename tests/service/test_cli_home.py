@@ -39,7 +39,7 @@ def test_init_force_touches_only_database(home, loom, admin_token):
     (home / ".env").write_text((home / ".env").read_text() + "# operator comment\n")
     files[".env"] = (home / ".env").read_bytes()
 
-    outcome = loom("--home", home, "init", "--force")
+    outcome = loom("--home", home, "init", "--force", "--yes")
     assert outcome.code == 0, outcome.err
     assert "Recreated the database" in outcome.out
     for name, content in files.items():
@@ -52,7 +52,7 @@ def test_init_force_bad_config_changes_nothing(home, loom, admin_token):
     config = home / "config" / "default_config.yaml"
     config.write_text(config.read_text().replace("level: INFO", "level: LOUD"))
     database = (home / "data" / "loom.db").read_bytes()
-    outcome = loom("--home", home, "init", "--force")
+    outcome = loom("--home", home, "init", "--force", "--yes")
     assert outcome.code == 1
     assert "logging.level: invalid value \"LOUD\"" in outcome.err
     assert "Traceback" not in outcome.err

@@ -21,7 +21,7 @@ def test_round_trip_through_cli(home, loom, admin_token, tmp_path):
     outcome = loom("--home", home, "export", "--format", "json", "--output", export)
     assert outcome.code == 0, outcome.err
     assert json.loads(export.read_text())  # a complete JSON document
-    assert loom("--home", home, "init", "--force").code == 0
+    assert loom("--home", home, "init", "--force", "--yes").code == 0
     assert "narrative_turns: 0 rows" in loom("--home", home, "stats").out.splitlines()
     outcome = loom("--home", home, "import", "--file", export)
     assert outcome.code == 0, outcome.err
