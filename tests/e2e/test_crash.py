@@ -93,7 +93,7 @@ def test_crash_inside_artifact_switch(deployment, upgrade_wheelhouse):
     before = tree_digest(second.home)
     crashed = [
         _start(deployed, "apply", "--home", str(deployed.home), "--yes", "--wheelhouse", str(upgrade_wheelhouse),
-               crash_at="artifact-switch:middle")
+               "--playbook", str(deployed.playbook), crash_at="artifact-switch:middle")
         for deployed in homes
     ]
     for process in crashed:
