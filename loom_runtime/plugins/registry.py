@@ -67,11 +67,11 @@ class PluginRegistry:
 
     def session_started(self, context: PluginContext) -> None:
         for plugin in self._with(SESSION_START):
-            plugin.instance.on_session_start(context)
+            _run_hook(plugin, SESSION_START, plugin.instance.on_session_start, context)
 
     def post_process_turn(self, context: PluginContext, narration: str) -> str:
         for plugin in self._with(TURN_POST_PROCESS):
-            result = plugin.instance.post_process_turn(context, narration)
+            result = _run_hook(plugin, TURN_POST_PROCESS, plugin.instance.post_process_turn, context, narration)
             if isinstance(result, str) and result.strip():
                 narration = result
             else:
@@ -80,10 +80,20 @@ class PluginRegistry:
 
     def fact_added(self, context: PluginContext, fact: str) -> None:
         for plugin in self._with(MEMORY_FACT_ADDED):
-            plugin.instance.on_fact_added(context, fact)
+            _run_hook(plugin, MEMORY_FACT_ADDED, plugin.instance.on_fact_added, context, fact)
 
     def _with(self, capability: str) -> Iterator[LoadedPlugin]:
         return (plugin for plugin in self.plugins if plugin.has(capability))
+
+
+def _run_hook(plugin: LoadedPlugin, capability: str, hook, *args):
+    """Call one plugin hook; a hook that raises is logged and skipped, so a plugin bug never loses a player's turn."""
+    try:
+        return hook(*args)
+    except Exception:  # noqa: BLE001 - plugin code may raise anything
+        logger.exception("Plugin %s failed in %s for session %s; continuing without it",
+                         plugin.manifest.name, capability, getattr(args[0], "session_id", "-"))
+        return None
 
 
 def _instantiate(manifest: PluginManifest) -> LoomPlugin:
@@ -96,13 +106,26 @@ def _instantiate(manifest: PluginManifest) -> LoomPlugin:
             manifest.path, None, _("The entry point module '{module}' cannot be imported: {reason}").format(module=module_name, reason=exc),
             _("Put the module in the plugin's folder or install it into LOOM's environment."),
         ) from exc
+    except Exception as exc:  # noqa: BLE001 - a plugin's module may raise anything while it loads
+        raise PluginError(
+            manifest.path, None,
+            _("The entry point module '{module}' failed while loading: {error}: {reason}").format(module=module_name, error=type(exc).__name__, reason=exc),
+            _("Fix the plugin's code, or remove its folder from the plugins directory."),
+        ) from exc
     plugin_class = getattr(module, class_name, None)
     if not (isinstance(plugin_class, type) and issubclass(plugin_class, LoomPlugin)):
         raise PluginError(
             manifest.path, None, _("The entry point '{entry_point}' is not a LoomPlugin subclass.").format(entry_point=manifest.entry_point),
             _("Make it a class that inherits from loom_runtime.plugins.LoomPlugin."),
         )
-    return plugin_class(manifest.settings)
+    try:
+        return plugin_class(manifest.settings)
+    except Exception as exc:  # noqa: BLE001 - a plugin's constructor may raise anything
+        raise PluginError(
+            manifest.path, None,
+            _("The plugin class '{entry_point}' failed to start: {error}: {reason}").format(entry_point=manifest.entry_point, error=type(exc).__name__, reason=exc),
+            _("Check the plugin's settings in its manifest, or fix the plugin's code."),
+        ) from exc
 
 
 @contextmanager

@@ -216,3 +216,66 @@ def test_disabled_plugin_not_run(tmp_path, sqlite_url, basic_world):
     assert service.plugins.names() == []
     assert "Dice roll" not in result.narration
     assert not enabled
+
+
+def test_entry_point_raising_module_error(tmp_path):
+    plugins = tmp_path / "plugins"
+    path = write_plugin(plugins, "boom", recorder_manifest("boom", "boom_on_import"), "raise RuntimeError('boom')\n", module_name="boom_on_import")
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry.load(plugins)
+    assert str(caught.value) == (
+        f"{path}: The entry point module 'boom_on_import' failed while loading: RuntimeError: boom "
+        "Fix: Fix the plugin's code, or remove its folder from the plugins directory."
+    )
+
+
+FAILING_CONSTRUCTOR = '''
+from loom_runtime.plugins import LoomPlugin
+
+
+class Recorder(LoomPlugin):
+    def __init__(self, settings):
+        raise ValueError("missing sides")
+'''
+
+
+def test_plugin_constructor_error(tmp_path):
+    plugins = tmp_path / "plugins"
+    path = write_plugin(plugins, "ctor", recorder_manifest("ctor", "ctor_fails"), FAILING_CONSTRUCTOR, module_name="ctor_fails")
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry.load(plugins)
+    assert str(caught.value) == (
+        f"{path}: The plugin class 'ctor_fails:Recorder' failed to start: ValueError: missing sides "
+        "Fix: Check the plugin's settings in its manifest, or fix the plugin's code."
+    )
+
+
+FAILING_HOOKS = '''
+from loom_runtime.plugins import LoomPlugin
+
+
+class Recorder(LoomPlugin):
+    def on_session_start(self, context):
+        raise RuntimeError("start failed")
+
+    def post_process_turn(self, context, narration):
+        raise RuntimeError("turn failed")
+
+    def on_fact_added(self, context, fact):
+        raise RuntimeError("fact failed")
+'''
+
+
+def test_failing_hooks_keep_turn(tmp_path, sqlite_url, basic_world, caplog):
+    plugins = tmp_path / "plugins"
+    write_plugin(plugins, "flaky", recorder_manifest("flaky", "flaky_hooks"), FAILING_HOOKS, module_name="flaky_hooks")
+    service = SessionService(sqlite_url, EngineSettings(plugins_directory=plugins))
+    session = service.create_session(basic_world, seed=3)
+    result = service.play_turn(session.id, "I walk to Brackwater.")
+    service.close()
+    assert result.narration
+    assert result.new_facts
+    failures = [record.getMessage() for record in caplog.records if record.levelname == "ERROR"]
+    assert f"Plugin flaky failed in session.start for session {session.id}; continuing without it" in failures
+    assert f"Plugin flaky failed in turn.post_process for session {session.id}; continuing without it" in failures
+    assert f"Plugin flaky failed in memory.fact_added for session {session.id}; continuing without it" in failures
