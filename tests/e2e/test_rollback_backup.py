@@ -100,3 +100,21 @@ def test_postgres_home_upgrade_and_rollback(deployment, postgres_server):
     state = detect(deployed.home)
     assert state.release == "1.1.0"
     assert state.db_revision == "1100"
+
+
+def test_rollback_backup_ends_interrupted_run(deployment):
+    deployed = deployment("1.0.0", turns=10)
+    before = tree_digest(deployed.home)
+    deployed.env["LOOM_UPGRADE_CRASH_AT"] = "hop2.db-migrate:middle"
+    crashed = deployed.apply("--no-artifact")
+    assert crashed.returncode == -9, crashed.stderr
+    del deployed.env["LOOM_UPGRADE_CRASH_AT"]
+    backup_id = _backup_id(deployed.home)
+
+    restored = deployed.cli("rollback", "--home", str(deployed.home), "--backup", backup_id, "--discard-writes", "--yes")
+
+    assert restored.returncode == 0, restored.stderr
+    assert detect(deployed.home).release == "1.0.0"
+    assert differing(before, tree_digest(deployed.home)) == []
+    assert journal_records(deployed.home)[-1]["outcome"] == "rolled-back"
+    assert deployed.apply("--no-artifact").returncode == 0
