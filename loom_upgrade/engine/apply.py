@@ -69,7 +69,7 @@ def apply(request: ApplyRequest, subscribers: Iterable[Callable[[Event], None]] 
             bus.emit(Event(kind=events.NOTICE, run_id="", message=message))
         if request.resume:
             return _resume(request, home, state, bus)
-        _refuse_unfinished(home, state)
+        _reject_unfinished(home, state)
         return _fresh_run(request, home, state, bus)
 
 
@@ -128,7 +128,7 @@ def _fresh_run(request: ApplyRequest, home: Path, state: StateFolder, bus: Event
     return _finish(ctx, outcome)
 
 
-def _refuse_unfinished(home: Path, state: StateFolder) -> None:
+def _reject_unfinished(home: Path, state: StateFolder) -> None:
     unfinished = last_unfinished_run(state.root)
     if unfinished is None:
         return

@@ -28,11 +28,11 @@ def test_rollback_after_upgrade_needs_discard_writes(deployment):
             "INSERT INTO users (name, role, created_at) VALUES ('late-writer', 'player', '2026-12-01 00:00:00')"
         )
 
-    refused = deployed.cli("rollback", "--home", str(deployed.home), "--backup", backup_id, "--yes")
+    rejected = deployed.cli("rollback", "--home", str(deployed.home), "--backup", backup_id, "--yes")
 
-    assert refused.returncode == 2
-    assert f"were written after backup {backup_id}" in refused.stderr
-    assert "--discard-writes" in refused.stderr
+    assert rejected.returncode == 2
+    assert f"were written after backup {backup_id}" in rejected.stderr
+    assert "--discard-writes" in rejected.stderr
     assert detect(deployed.home).release == "1.1.0"
 
     restored = deployed.cli("rollback", "--home", str(deployed.home), "--backup", backup_id, "--discard-writes", "--yes")
