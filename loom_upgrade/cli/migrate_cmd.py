@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -21,7 +21,13 @@ from loom_upgrade.migrate import MigrationReport, migrate_canon, migrate_config_
 from loom_upgrade.migrate import fileio
 from loom_upgrade.migrate.canon import canon_files
 from loom_upgrade.migrate.edge import CANON_DIR, CONFIG_FILE, ENV_FILE, PLUGINS_DIR
+from loom_upgrade.migrate.env import env_names
 from loom_upgrade.migrate.plugins import NEW_MANIFEST, OLD_MANIFEST
+from loom_upgrade.migrate.release_check import check_config_release, check_env_release
+from loom_upgrade.migrate.report import FileReport
+
+if TYPE_CHECKING:
+    from loom_upgrade.catalog.model import Catalog, Release
 
 migrate_app = typer.Typer(
     name="migrate",
@@ -32,8 +38,8 @@ migrate_app = typer.Typer(
 )
 
 
-def catalog_edges(source: str, target: str, catalog_path: Path | None = None) -> list[Mapping[str, Any]]:
-    """Return the raw in-place edges from ``source`` to ``target`` (releases or release lines)."""
+def catalog_range(source: str, target: str, catalog_path: Path | None = None) -> tuple[Catalog, Release, Release, list[Mapping[str, Any]]]:
+    """Return the catalog, the ``--from`` and ``--to`` releases and the raw in-place edges between them."""
     from loom_upgrade.catalog import load_catalog, resolve
     from loom_upgrade.planner import find_path
 
@@ -45,7 +51,12 @@ def catalog_edges(source: str, target: str, catalog_path: Path | None = None) ->
             _("--to {target} is older than --from {source}: migrations only go forward").format(target=end.text, source=start.text),
             fix=_("Swap --from and --to, or restore a backup to go back."),
         )
-    return [edge.as_mapping() for edge in find_path(catalog, start, end, mode="in-place")]
+    return catalog, start, end, [edge.as_mapping() for edge in find_path(catalog, start, end, mode="in-place")]
+
+
+def catalog_edges(source: str, target: str, catalog_path: Path | None = None) -> list[Mapping[str, Any]]:
+    """Return the raw in-place edges from ``source`` to ``target`` (releases or release lines)."""
+    return catalog_range(source, target, catalog_path)[3]
 
 
 def _target(path: Path, kind: str) -> Path:
@@ -77,13 +88,30 @@ def _target(path: Path, kind: str) -> Path:
 def run_migration(kind: str, source: str, target: str, path: Path, *, dry_run: bool = False) -> MigrationReport:
     """Apply every ``kind`` operation of the path ``source`` -> ``target`` to ``path``.
 
-    Every file is checked and computed before the first one is written, and a failed
-    write restores the files already written, so an error leaves ``path`` unchanged.
+    A config or ``.env`` file must be at ``source`` (one already at ``target`` is left as
+    it is, with a note). Every file is checked and computed before the first one is
+    written, and a failed write restores the files already written, so an error leaves
+    ``path`` unchanged.
     """
-    edges = catalog_edges(source, target)
+    catalog, start, end, edges = catalog_range(source, target)
     where = _target(path, kind)
+    if kind in ("config", "env") and start.version != end.version and where.is_file():
+        if _already_at_target(kind, where, catalog, start, end):
+            report = MigrationReport(dry_run=dry_run)
+            item = report.add(FileReport(path=where, kind=kind))
+            item.notices.append(_("{name} is already in the {kind} format of release {release}; nothing to do").format(
+                name=where.name, kind=kind, release=end.text
+            ))
+            return report
     with fileio.write_batch():
         return _migrate_kind(kind, edges, where, dry_run=dry_run)
+
+
+def _already_at_target(kind: str, where: Path, catalog: Catalog, start: Release, end: Release) -> bool:
+    text = fileio.read_text(where)
+    if kind == "config":
+        return check_config_release(where, text, catalog, start, end)
+    return check_env_release(where, env_names(where, text), catalog, start, end)
 
 
 def _migrate_kind(kind: str, edges: list[Mapping[str, Any]], where: Path, *, dry_run: bool) -> MigrationReport:

@@ -470,6 +470,11 @@ def check_env_file(path: Path) -> list[str]:
     return bom + env.warnings()
 
 
+def env_names(path: Path, text: str) -> list[str]:
+    """Return the names of the variables the file sets, in file order."""
+    return [binding.key for binding in EnvFile.parse(path, text).bindings if binding.key and not binding.error]
+
+
 def migrate_env_file(path: Path, operations: list[Mapping[str, Any]], *, dry_run: bool = False) -> FileReport:
     """Apply env operations to the file at ``path``; it is rewritten only if it changes.
 

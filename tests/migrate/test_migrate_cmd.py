@@ -135,3 +135,60 @@ def test_plugins_folder_without_manifests(tmp_path):
     result = run("migrate", "plugins", "--from", "0.10.0", "--to", "1.0.0", str(home / "canon"))
     assert result.returncode == 2
     assert f"no plugin manifests (*/plugin.yaml) under {home / 'canon'}: nothing to migrate" in result.stderr
+
+
+def test_config_newer_than_from_rejected(tmp_path):
+    home = home_at(tmp_path, "1.1.0")
+    config = home / "config" / "default_config.yaml"
+    before = config.read_bytes()
+    result = run("migrate", "config", "--from", "0.9.3", "--to", "0.10.0", str(home))
+    assert result.returncode == 2
+    assert f"error: {config}: default_config.yaml is not in the config format of release 0.9.3 (" in result.stderr
+    assert "); it looks like release 1.1.0\n" in result.stderr
+    assert "fix: Run the command again with --from 1.1.0, the release this file is at." in result.stderr
+    assert config.read_bytes() == before
+
+
+def test_config_older_than_from_rejected(tmp_path):
+    home = home_at(tmp_path, "0.1.0")
+    config = home / "config" / "default_config.yaml"
+    result = run("migrate", "config", "--from", "0.10.0", "--to", "1.1.0", str(config))
+    assert result.returncode == 2
+    assert "default_config.yaml is not in the config format of release 0.10.0 (" in result.stderr
+    assert "); it looks like release 0.1.0\n" in result.stderr
+
+
+def test_config_at_target_is_noop(tmp_path):
+    home = home_at(tmp_path, "0.10.0")
+    config = home / "config" / "default_config.yaml"
+    before = config.read_bytes()
+    result = run("migrate", "config", "--from", "0.9.3", "--to", "0.10.0", str(home))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"{config}: unchanged\n  note: default_config.yaml is already in the config format of release 0.10.0; nothing to do\n"
+    )
+    assert config.read_bytes() == before
+
+
+def test_env_at_target_is_noop(tmp_path):
+    home = home_at(tmp_path, "1.1.0")
+    env = home / ".env"
+    before = env.read_bytes()
+    result = run("migrate", "env", "--from", "0.9.3", "--to", "0.10.0", str(home))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{env}: unchanged\n  note: .env is already in the env format of release 0.10.0; nothing to do\n"
+    assert env.read_bytes() == before
+
+
+def test_env_older_than_from_rejected(tmp_path):
+    home = home_at(tmp_path, "0.10.0")
+    env = home / ".env"
+    before = env.read_bytes()
+    result = run("migrate", "env", "--from", "1.0.0", "--to", "1.1.0", str(home))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: {env}: .env is not in the env format of release 1.0.0 (it sets MEMORY_STORAGE_TYPE, which release 1.0.0 "
+        "does not have); it looks like release 0.10.0\n"
+        "fix: Run the command again with --from 0.10.0, the release this file is at.\n"
+    )
+    assert env.read_bytes() == before
