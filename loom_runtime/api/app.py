@@ -44,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
-    """Answer an unexpected error with the same JSON shape as every other error."""
+    """Return a JSON 500 response for an unexpected error, in the shape of every other error."""
     logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"detail": _("The service failed on an unexpected error; the service log has the details.")},
                         status_code=500)

@@ -26,9 +26,9 @@ logger = logging.getLogger(__name__)
 def _errors_to_http(exc: Exception) -> HTTPException | None:
     """Return the HTTP error for an error the client or the operator caused, else None.
 
-    4xx statuses mean the request must change. 503 means the service is misconfigured
-    (an invalid setting, a plugin that cannot load, a provider without its API key), and
-    502 means the language model API failed; the client may retry both later.
+    4xx statuses mean the request must change. 503 means the service is misconfigured:
+    an invalid setting, a plugin that cannot load, or a provider without its API key.
+    502 means the language model API failed. A client may retry both later.
     """
     from loom_runtime.consistency import ConsistencyError
     from loom_runtime.core import InvalidRequestError, NarrationRejectedError, SessionNotFoundError, SettingsError, TurnLimitError
@@ -43,10 +43,8 @@ def _errors_to_http(exc: Exception) -> HTTPException | None:
     if isinstance(exc, (TurnLimitError, NarrationRejectedError)):
         return HTTPException(409, str(exc))
     if isinstance(exc, (PluginError, SettingsError, ConsistencyError, ProviderConfigError)):
-        logger.error("the engine cannot serve sessions: %s", exc)
         return HTTPException(503, str(exc))
     if isinstance(exc, ProviderError):
-        logger.error("the language model provider failed: %s", exc)
         return HTTPException(502, str(exc))
     return None
 
@@ -68,6 +66,7 @@ class SessionBridge:
         self.engine = engine
         self._service = None
         self._lock = threading.Lock()
+        self._last_problem: str | None = None
 
     def service(self):
         if self._service is None:
@@ -105,8 +104,20 @@ class SessionBridge:
         except Exception as exc:
             if _errors_to_http(exc) is None:
                 raise
+            self._log_problem_change(str(exc))
             return str(exc)
+        self._log_problem_change(None)
         return None
+
+    def _log_problem_change(self, problem: str | None) -> None:
+        """Log the readiness problem when it appears, changes or clears, not on every /ready poll."""
+        if problem == self._last_problem:
+            return
+        if problem is None:
+            logger.info("the engine can serve sessions again")
+        else:
+            logger.error("the engine cannot serve sessions: %s", problem)
+        self._last_problem = problem
 
     def _call(self, method: str, *args: Any) -> Any:
         try:
@@ -117,6 +128,8 @@ class SessionBridge:
             translated = _errors_to_http(exc)
             if translated is None:
                 raise
+            if translated.status_code >= 500:
+                logger.error("%s failed with HTTP status %d: %s", method, translated.status_code, exc)
             raise translated from exc
 
     def _canon_for_storage(self, canon: Path) -> str:

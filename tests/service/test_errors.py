@@ -198,3 +198,13 @@ def test_unknown_language_rejected(loom):
     outcome = loom("--lang", "xx", "stats")
     assert outcome.code == 2
     assert outcome.err.splitlines()[-1] == "Error: Invalid value for --lang: 'xx' is not a supported language; use en or zh."
+
+
+def test_ready_logs_problem_once(home, caplog):
+    manifest = broken_plugin(home)
+    with client_for(home) as client:
+        statuses = [client.get("/ready").status_code for _ in range(3)]
+    logged = [record.getMessage() for record in caplog.records if record.getMessage().startswith("the engine cannot serve sessions")]
+    assert statuses == [503, 503, 503]
+    assert len(logged) == 1
+    assert str(manifest) in logged[0]
