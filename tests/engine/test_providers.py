@@ -322,3 +322,22 @@ def test_mode_from_env_overrides_config():
         EngineSettings.from_config({"interpreter": {"mode": "clever"}}, environ={})
     assert str(caught.value) == ("The interpreter mode 'clever' is invalid. "
                                  "Set NARRATIVE_INTERPRETER_MODE or interpreter.mode to basic or advanced.")
+
+
+def test_openai_ordinary_capitals_kept(sqlite_url, basic_world, stub_api):
+    service = stub_session(sqlite_url, stub_api)
+    session = service.create_session(basic_world, seed=4)
+    text = "On Monday, Mira Holt meets you at Brackwater. \"Welcome,\" she says. In March the storms come."
+    stub_api.plan(200, completion(text))
+    result = service.play_turn(session.id, "I greet Mira Holt.")
+    service.close()
+    assert result.narration == text
+
+
+def test_openai_unknown_name_reshaped(sqlite_url, basic_world, stub_api):
+    service = stub_session(sqlite_url, stub_api)
+    session = service.create_session(basic_world, seed=4)
+    stub_api.plan(200, completion("On Friday, Captain Zorgon waves to Mira Holt from the pier."))
+    result = service.play_turn(session.id, "I look at the pier.")
+    service.close()
+    assert result.narration == "On Friday, a stranger waves to Mira Holt from the pier."
