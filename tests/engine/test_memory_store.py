@@ -3,6 +3,8 @@ import sqlalchemy as sa
 
 from loom_runtime.core.database import engine_for
 from loom_runtime.memory import MemoryStore, relevant_facts, search_terms
+from loom_runtime.memory.extraction import derive_facts
+from loom_runtime.rules import load_canon
 
 
 @pytest.fixture
@@ -118,3 +120,27 @@ def test_search_terms_mixed_text():
     assert terms[0] == "Mira Holt"
     assert "today" in terms
     assert "铜钥" in terms
+
+
+# Fact derivation from narration
+
+
+def test_derive_facts_english(basic_world):
+    canon = load_canon(basic_world)
+    narration = ("The wind rises. Mira Holt hands you a brass key. Everyone here still remembers: Tobin Reed owes Mira Holt a favour. "
+                 "Will you ask Tobin Reed about it? Sister Alder lights a candle at Brackwater.")
+    facts = derive_facts(narration, canon, ["Tobin Reed owes Mira Holt a favour."], limit=5)
+    assert facts == ("Mira Holt hands you a brass key.", "Sister Alder lights a candle at Brackwater.")
+
+
+def test_derive_facts_limit(basic_world):
+    canon = load_canon(basic_world)
+    narration = "Mira Holt nods. Tobin Reed waves. Sister Alder smiles."
+    assert derive_facts(narration, canon, limit=2) == ("Mira Holt nods.", "Tobin Reed waves.")
+    assert derive_facts(narration, canon, limit=0) == ()
+
+
+def test_derive_facts_chinese(zh_world):
+    canon = load_canon(zh_world)
+    narration = "雨停了。阿竹在竹林里找到了一把铜钥匙！这里的人都还记得：周捕头丢了钥匙。你接下来做什么？"
+    assert derive_facts(narration, canon, ["周捕头丢了钥匙。"]) == ("阿竹在竹林里找到了一把铜钥匙！",)
