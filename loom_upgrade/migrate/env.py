@@ -3,8 +3,9 @@
 The file is split with python-dotenv's own parser, whose bindings cover the text exactly.
 So every line an operation does not own is written back byte for byte: comments, order,
 quoting, ``export`` prefixes, blank lines, CRLF endings and ``${VAR}`` references, which
-are never expanded. A line python-dotenv cannot parse is reported and left alone; only an operation
-on that very variable stops, before anything changes. A UTF-8 byte-order mark is removed,
+are never expanded. A line python-dotenv cannot parse is reported and left alone, and an
+operation that adds, renames or sets a variable stops before anything changes, because
+an unterminated quote swallows every line after it. A UTF-8 byte-order mark is removed,
 because it hides the first variable from most readers.
 """
 
@@ -41,6 +42,28 @@ _SECRET_NAME = re.compile(r"(?i)key|token|secret|passw|pwd|credential|private|au
 _SINGLE_QUOTED = re.compile(r"'((?:\\'|[^'])*)'")
 _DOUBLE_QUOTED = re.compile(r'"((?:\\"|[^"])*)"')
 _UNQUOTED = re.compile(r"([^\r\n]*)")
+
+
+class _DropRecords(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+_DOTENV_LOG = logging.getLogger("dotenv.main")
+
+
+def read_values(text: str) -> dict[str, str | None]:
+    """Return the variables python-dotenv reads from ``text``, without expanding ``${VAR}``.
+
+    python-dotenv logs an English warning per unparseable line; those lines are reported
+    once, translated, by ``scan_warnings``, so its log records are dropped here.
+    """
+    muted = _DropRecords()
+    _DOTENV_LOG.addFilter(muted)
+    try:
+        return dict(dotenv_values(stream=io.StringIO(text), interpolate=False))
+    finally:
+        _DOTENV_LOG.removeFilter(muted)
 
 
 @dataclass
@@ -105,7 +128,7 @@ class EnvFile:
         self.bindings = EnvFile.parse(self.path, text).bindings
 
     def values(self) -> dict[str, str | None]:
-        return dict(dotenv_values(stream=io.StringIO(self.text()), interpolate=False))
+        return read_values(self.text())
 
     def find(self, name: str) -> list[int]:
         return [i for i, b in enumerate(self.bindings) if b.key == name]
@@ -374,6 +397,7 @@ def _string_value(value: Any) -> str:
 def apply_env_operations(env: EnvFile, operations: list[Mapping[str, Any]], report: FileReport) -> None:
     """Apply operations in order; consecutive add_var operations are merged into one block."""
     pending: list[tuple[str, Any, str | None]] = []
+    _check_writable_file(env, [_split(env, operation)[0] for operation in operations])
 
     def flush() -> None:
         if pending:
@@ -394,6 +418,28 @@ def apply_env_operations(env: EnvFile, operations: list[Mapping[str, Any]], repo
         else:
             _record(report, set_var(env, variable, args.get("value", ""), report))
     flush()
+
+
+def _check_writable_file(env: EnvFile, names: list[str]) -> None:
+    """Raise when an operation adds, renames or sets a variable and a line cannot be parsed.
+
+    python-dotenv stops at an unterminated quote and reads every later line as part of
+    that value, so a variable added or renamed below it would be swallowed or shifted.
+    Removing a variable edits only its own lines and is allowed.
+    """
+    if not any(name in ("add_var", "rename_var", "set_var") for name in names):
+        return
+    for binding in env.bindings:
+        if binding.error:
+            line = binding.line + binding.text[: binding.lead].count("\n")
+            raise MigrationError(
+                _("{location}: this line cannot be parsed as NAME=value, so no variable is added, renamed or set in {name}").format(
+                    location=f"{env.path.name}:{line}", name=env.path.name
+                ),
+                path=env.path,
+                line=line,
+                fix=_("Write it as NAME=value (quote values with spaces in single quotes) or comment it out with #, then run the command again."),
+            )
 
 
 def _record(report: FileReport, notice: str | None) -> None:
@@ -433,7 +479,7 @@ def migrate_env_text(path: Path, text: str, operations: list[Mapping[str, Any]])
 
 def _verify(env: EnvFile, before: dict[str, str | None], operations: list[Mapping[str, Any]], new_text: str) -> None:
     """Check with python-dotenv that only the variables the operations name changed."""
-    after = dict(dotenv_values(stream=io.StringIO(new_text), interpolate=False))
+    after = read_values(new_text)
     named: set[str] = set()
     for operation in operations:
         ((_name, args),) = operation.items()

@@ -6,6 +6,7 @@ import io
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from dotenv import dotenv_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from loom_upgrade.errors import MigrationError
 from loom_upgrade.migrate.env import format_value, migrate_env_text
 from tests.support.components import component_missing
 
@@ -88,3 +90,38 @@ def test_value_with_single_quote_reported_not_portable():
     assert report.warnings == [
         ".env: the value written for LOOM_QUOTE is read correctly by python-dotenv but not by a POSIX shell (`source .env`)"
     ]
+
+
+BROKEN = 'A=1\nthis is not a var line\nB="unterminated\nC=3\n'
+
+
+def test_add_var_stops_on_unparseable_line():
+    with pytest.raises(MigrationError) as caught:
+        migrate_env_text(Path(".env"), BROKEN, [{"add_var": {"name": "D", "value": "4"}}])
+    assert caught.value.message == ".env:2: this line cannot be parsed as NAME=value, so no variable is added, renamed or set in .env"
+    assert caught.value.line == 2
+    assert caught.value.fix == (
+        "Write it as NAME=value (quote values with spaces in single quotes) or comment it out with #, then run the command again."
+    )
+
+
+def test_remove_var_allowed_with_unparseable_line():
+    new, report = migrate_env_text(Path(".env"), BROKEN, [{"remove_var": {"name": "A"}}])
+    assert new == 'this is not a var line\nB="unterminated\nC=3\n'
+    assert report.warnings[0] == (
+        ".env:2: this line cannot be parsed as NAME=value (fix: Write it as NAME=value "
+        "(quote values with spaces in single quotes) or comment it out with #.)"
+    )
+
+
+def test_env_cli_hides_dotenv_log(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text(BROKEN)
+    result = subprocess.run(
+        [sys.executable, "-m", "loom_upgrade", "migrate", "env", "--from", "0.9.3", "--to", "0.10.0", str(env)],
+        capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"}, timeout=120,
+    )
+    assert result.returncode == 2
+    assert "dotenv.main" not in result.stderr
+    assert result.stderr.startswith(f"error: {env}:2: .env:2: this line cannot be parsed as NAME=value")
+    assert env.read_text() == BROKEN

@@ -219,6 +219,14 @@ def _env_line_of(text: str, name: str) -> int:
     raise AssertionError(f"{name} not found")
 
 
+def _first_unparseable_line(text: str) -> int | None:
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            lead = len(binding.original.string) - len(binding.original.string.lstrip("\r\n"))
+            return binding.original.line + binding.original.string[:lead].count("\n")
+    return None
+
+
 @pytest.mark.parametrize(("name", "variable", "operation"), _env_cases())
 def test_env_variable_operation(name, variable, operation):
     _require_inputs()
@@ -232,6 +240,14 @@ def test_env_variable_operation(name, variable, operation):
         operations = [{"set_var": {"name": variable, "value": ENV_VALUE}}]
     else:
         operations = [{"add_var": {"name": variable, "value": ENV_VALUE, "comment": "added by the test"}}]
+    broken = _first_unparseable_line(text)
+    if broken is not None and operation != "remove":
+        with pytest.raises(MigrationError) as caught:
+            migrate_env_text(REAL_INPUTS / name, text, operations)
+        assert caught.value.message == (
+            f"{name}:{broken}: this line cannot be parsed as NAME=value, so no variable is added, renamed or set in {name}"
+        )
+        return
     new_text, report = migrate_env_text(REAL_INPUTS / name, text, operations)
     assert report.counts.get("applied", 0) + report.counts.get("variables_added", 0) >= 1
     after = dict(dotenv_values(stream=io.StringIO(new_text), interpolate=False))
@@ -288,7 +304,9 @@ def test_env_unparseable_line_reported_and_kept():
     assert any(warning.startswith("bumoyu-nest.env.prod:26: this line cannot be parsed") for warning in report.warnings)
     with pytest.raises(MigrationError) as caught:
         migrate_env_text(REAL_INPUTS / "bumoyu-nest.env.prod", text, [{"rename_var": {"name": "MAIL_FROM", "to": "MAIL_SENDER"}}])
-    assert caught.value.message == "bumoyu-nest.env.prod:26: this line cannot be parsed as NAME=value, so the operation on it stops"
+    assert caught.value.message == (
+        "bumoyu-nest.env.prod:26: this line cannot be parsed as NAME=value, so no variable is added, renamed or set in bumoyu-nest.env.prod"
+    )
     assert caught.value.line == 26
 
 
