@@ -20,6 +20,8 @@ def reshape(text: str, violations: list[Violation], checker: ConsistencyChecker,
     stranger = STRANGER.get(checker.canon.language, STRANGER["en"])
     for violation in violations:
         if violation.kind == "unknown_name":
+            if checker.canon.language == "zh":
+                text = _drop_chinese_introduction(text, violation.subject)
             text = text.replace(violation.subject, stranger)
     kept = [sentence for sentence in _sentences(text) if not checker.check(sentence, facts)]
     joiner = "" if checker.canon.language == "zh" else " "
@@ -27,6 +29,13 @@ def reshape(text: str, violations: list[Violation], checker: ConsistencyChecker,
     if reshaped and reshaped[0].islower():
         reshaped = reshaped[0].upper() + reshaped[1:]
     return reshaped
+
+
+def _drop_chinese_introduction(text: str, name: str) -> str:
+    """Drop "名叫X的" and "个叫X的" around an unknown name: "一个名叫李四的药商" becomes "一个药商"."""
+    escaped = re.escape(name)
+    text = re.sub(f"(?:名叫|叫做|叫作|名为|名唤){escaped}的", "", text)
+    return re.sub(f"(?<=[个位名])叫{escaped}的", "", text)
 
 
 def _sentences(text: str) -> list[str]:

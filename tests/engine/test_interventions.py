@@ -161,7 +161,16 @@ def test_adaptive_replaces_chinese_unknown_name(sqlite_url, zh_world):
     outcome = service.apply_intervention(session.id, "inject_fact", {"content": "阿竹在竹林里遇见了一个名叫李四的药商。"})
     service.close()
     assert outcome.status == "adapted"
-    assert outcome.details["adapted"] == "阿竹在竹林里遇见了一个名叫一位陌生人的药商。"
+    assert outcome.details["adapted"] == "阿竹在竹林里遇见了一个药商。"
+
+
+def test_adaptive_replaces_chinese_speaker(sqlite_url, zh_world):
+    service = service_for(sqlite_url, mode="adaptive")
+    session = service.create_session(zh_world, seed=1)
+    outcome = service.apply_intervention(session.id, "inject_fact", {"content": "钱七说：“我在竹林里见过阿竹。”"})
+    service.close()
+    assert outcome.status == "adapted"
+    assert outcome.details["adapted"] == "一位陌生人说：“我在竹林里见过阿竹。”"
 
 
 def test_strict_rejects_chinese_unknown_name(sqlite_url, zh_world):
