@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from loom_upgrade.migrate.yaml_scalars import ambiguous_plain_scalar, format_key
 from loom_upgrade.migrate.yaml_text import (
     BOM,
     Lines,
+    DuplicateKeyError,
     YamlParseError,
     _PlainConverter,
     compose_documents,
@@ -97,6 +99,17 @@ def _parse_cached(text: str) -> tuple[list[Node | None], list[Any]]:
 def parse(path: Path, text: str) -> tuple[list[Node | None], list[Any]]:
     try:
         documents, data = _parse_cached(text)
+    except DuplicateKeyError as exc:
+        raise MigrationError(
+            _("{name}: the key {key} is set twice in one mapping (lines {first} and {line})").format(
+                name=path.name, key=exc.key, first=exc.first_line, line=exc.line
+            ),
+            path=path,
+            line=exc.line,
+            fix=_("Keep one {key} entry in {name} (merge the two if both hold settings), then run the migration again.").format(
+                key=exc.key, name=path.name
+            ),
+        ) from exc
     except YamlParseError as exc:
         raise MigrationError(
             _("{name} is not valid YAML: {reason}").format(name=path.name, reason=exc),
@@ -123,8 +136,9 @@ def apply_operation(state: YamlState, operation: Mapping[str, Any]) -> str | Non
     expected[index] = outcome.expected
     documents, data = _parse_edited(state, outcome.text, name, args)
     if data != expected:
-        log.warning("round-trip check failed for %s %s on %s", name, args.get("path"), state.path)
-        raise round_trip_error(state.path, name, args)
+        log.debug("round-trip check failed for %s %s on %s", name, args.get("path"), state.path)
+        line = _line_of(state, index, resolve(state, index, args["path"]))
+        raise round_trip_error(state.path, name, args, _("the edited file would hold other data than intended"), line)
     state.text, state.documents, state.data = outcome.text, documents, data
     return outcome.notice
 
@@ -133,15 +147,22 @@ def _parse_edited(state: YamlState, text: str, name: str, args: Mapping[str, Any
     try:
         return parse(state.path, text)
     except MigrationError as exc:
-        raise round_trip_error(state.path, name, args) from exc
+        cause = _("the edited text would not be valid YAML ({reason})").format(reason=exc.message)
+        raise round_trip_error(state.path, name, args, cause, exc.line) from exc
 
 
-def round_trip_error(path: Path, name: str, args: Mapping[str, Any]) -> MigrationError:
+def round_trip_error(path: Path, name: str, args: Mapping[str, Any], cause: str, line: int | None) -> MigrationError:
+    """Return the error for an edit whose result does not parse back as intended.
+
+    The message is fixed wording that scripts match; the cause and the operation go in
+    the fix. The file itself was valid, so the fix is a hand edit of the file.
+    """
     return MigrationError(
         _("refusing to write {name}: round-trip check failed").format(name=path.name),
         path=path,
-        fix=_("The operation {operation} on {key} cannot be made as a safe text edit; make it by hand and run again.").format(
-            operation=name, key=args.get("path", "?")
+        line=line,
+        fix=_("The {operation} edit of {key} was not made, because {cause}. Make that change in {name} by hand (see docs/architecture.md for the new layout), then run the migration again.").format(
+            operation=name, key=args.get("path", "?"), cause=cause, name=path.name
         ),
     )
 
@@ -386,7 +407,7 @@ def op_set_value(state: YamlState, index: int, args: Mapping[str, Any]) -> Outco
     node = found.value
     if not isinstance(node, ScalarNode) or (found.key is not None and is_alias_use(found.key, node)):
         raise _bad_argument(state, "set_value", args, _("only a scalar value can be replaced; edit this one by hand"))
-    text = _replace_scalar(state.text, node, format_scalar(value))
+    text = _replace_scalar(state.text, node, format_scalar(value, flow=not is_block(found.parent)))
     return Outcome(text=text, expected=plain_set(state.data[index], segments, value))
 
 
@@ -437,7 +458,7 @@ def _add(state: YamlState, index: int, args: Mapping[str, Any], name: str) -> Ou
         lines.append(" " * indent + format_key(segments[-1]) + ": " + format_scalar(value))
         return lines
 
-    flow = format_key(segments[-1]) + ": " + format_scalar(value)
+    flow = format_key(segments[-1]) + ": " + format_scalar(value, flow=True)
     text = _insert(state, index, segments, leaf, flow)
     return Outcome(text=text, expected=plain_set(state.data[index], segments, value))
 
@@ -459,7 +480,9 @@ def op_move_key(state: YamlState, index: int, args: Mapping[str, Any]) -> Outcom
     value = lookup(state.data[index], source)[1]
     template = args.get("template")
     if template is not None:
-        if not isinstance(found.value, ScalarNode) or is_alias_use(found.key, found.value):
+        if is_alias_use(found.key, found.value):
+            raise _alias_value_error(state, found, format_path(source))
+        if not isinstance(found.value, ScalarNode):
             raise _bad_argument(state, "move_key", args, _("a template needs a scalar value"))
         value = str(template).replace("{value}", "" if value is None else str(value))
     expected = plain_set(plain_delete(state.data[index], source), destination, value)
@@ -468,7 +491,7 @@ def op_move_key(state: YamlState, index: int, args: Mapping[str, Any]) -> Outcom
         # Same parent: a rename, with the templated value in place.
         text = state.text
         if template is not None:
-            text = _replace_scalar(text, found.value, format_scalar(value))
+            text = _replace_scalar(text, found.value, format_scalar(value, flow=not is_block(found.parent)))
         text = replace_span(text, found.key.start_mark.index, found.key.end_mark.index, format_key(destination[-1], found.key.style))
         return Outcome(text=text, expected=expected)
 
@@ -487,6 +510,23 @@ def op_move_key(state: YamlState, index: int, args: Mapping[str, Any]) -> Outcom
     moved.documents, moved.data = parse(state.path, text)
     text = _insert(moved, index, destination, lambda indent: reindent(block, indent - column), None)
     return Outcome(text=text, expected=expected)
+
+
+def _alias_value_error(state: YamlState, found: Found, key: str) -> MigrationError:
+    """Return the error for a templated move of a value written as an alias (``*name``)."""
+    after_key = state.text[found.key.end_mark.index : found.key.end_mark.index + 200]
+    match = re.match(r"\s*:\s*\*([^\s,\]}]+)", after_key)
+    anchor = match.group(1) if match else "?"
+    return MigrationError(
+        _("{name}: {key} is the alias *{anchor}, so its value cannot be rewritten where it stands").format(
+            name=state.path.name, key=key, anchor=anchor
+        ),
+        path=state.path,
+        line=found.key.start_mark.line + 1,
+        fix=_("Write the value of the anchor &{anchor} in place of *{anchor} in {name}, then run the migration again.").format(
+            anchor=anchor, name=state.path.name
+        ),
+    )
 
 
 def _reject_anchor_in_use(state: YamlState, index: int, found: Found, key: str) -> None:

@@ -41,9 +41,14 @@ def ambiguous_plain_scalar(text: str) -> bool:
     )
 
 
-def format_string(value: str) -> str:
-    """Return a YAML scalar for ``value`` that every reader reads back as that string."""
-    if _SAFE_PLAIN.fullmatch(value) and not ambiguous_plain_scalar(value) and value == value.strip():
+def format_string(value: str, *, flow: bool = False) -> str:
+    """Return a YAML scalar for ``value`` that every reader reads back as that string.
+
+    ``flow`` quotes a value with ``:`` too, because ruamel.yaml and PyYAML reject a colon
+    in a plain scalar inside ``{...}`` or ``[...]``.
+    """
+    plain_ok = not (flow and ":" in value)
+    if plain_ok and _SAFE_PLAIN.fullmatch(value) and not ambiguous_plain_scalar(value) and value == value.strip():
         return value
     if all(ch == "\t" or (ch >= " " and ch not in "\x7f\x85\u2028\u2029\ufeff") for ch in value):
         return "'" + value.replace("'", "''") + "'"
@@ -51,8 +56,11 @@ def format_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def format_scalar(value: Any) -> str:
-    """Return the flow-style YAML text of a value (scalars, lists and mappings)."""
+def format_scalar(value: Any, *, flow: bool = False) -> str:
+    """Return the flow-style YAML text of a value (scalars, lists and mappings).
+
+    ``flow`` says the value goes inside a flow collection; nested items always do.
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -68,12 +76,12 @@ def format_scalar(value: Any) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, str):
-        return format_string(value)
+        return format_string(value, flow=flow)
     if isinstance(value, Mapping):
-        items = ", ".join(f"{format_key(key)}: {format_scalar(item)}" for key, item in value.items())
+        items = ", ".join(f"{format_key(key)}: {format_scalar(item, flow=True)}" for key, item in value.items())
         return "{" + items + "}"
     if isinstance(value, Sequence):
-        return "[" + ", ".join(format_scalar(item) for item in value) + "]"
+        return "[" + ", ".join(format_scalar(item, flow=True) for item in value) + "]"
     raise TypeError(f"cannot write a value of type {type(value).__name__} to YAML")
 
 

@@ -34,6 +34,15 @@ class YamlParseError(Exception):
         self.line = line
 
 
+class DuplicateKeyError(YamlParseError):
+    """A mapping has the same key twice; ``line`` is the second one's."""
+
+    def __init__(self, key: str, first_line: int, line: int) -> None:
+        super().__init__(f"duplicate key {key!r} (first set at line {first_line})", line)
+        self.key = key
+        self.first_line = first_line
+
+
 def _composer() -> YAML:
     # The safe composer (libyaml-based when ruamel.yaml.clib is installed) took a tenth of
     # the round-trip composer's time on a 12 KB file. Only node positions are needed,
@@ -44,9 +53,46 @@ def _composer() -> YAML:
 def compose_documents(text: str) -> list[Node | None]:
     """Return the node tree of every document of ``text`` (without a BOM)."""
     try:
-        return list(_composer().compose_all(io.StringIO(text)))
+        documents = list(_composer().compose_all(io.StringIO(text)))
     except (MarkedYAMLError, YAMLError) as exc:
-        raise YamlParseError(str(exc).strip(), _error_line(exc)) from exc
+        raise YamlParseError(_describe(exc, text), _error_line(exc, text)) from exc
+    for document in documents:
+        _reject_duplicate_keys(document)
+    return documents
+
+
+def _describe(exc: Exception, source: str) -> str:
+    """Return the parser's problem without its ``in "<file>", line N`` marks (the caller names file:line)."""
+    problem = getattr(exc, "problem", None)
+    if not problem:
+        return str(exc).split("\n", 1)[0].strip()
+    context = getattr(exc, "context", None)
+    mark = getattr(exc, "problem_mark", None)
+    message = f"{problem} ({context})" if context else str(problem)
+    at_end = mark is not None and mark.line >= len(source.splitlines())
+    return message + (f" at column {mark.column + 1}" if mark is not None and not at_end else "")
+
+
+def _reject_duplicate_keys(root: Node | None) -> None:
+    # YAML forbids a key twice in one mapping; readers differ on which value wins, and
+    # the composer accepts it, so a rename or move could not tell which one it meant.
+    seen_nodes: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, MappingNode):
+            first: dict[str, ScalarNode] = {}
+            for key, value in node.value:
+                if isinstance(key, ScalarNode) and str(key.tag) != "tag:yaml.org,2002:merge":
+                    if key.value in first:
+                        raise DuplicateKeyError(key.value, first[key.value].start_mark.line + 1, key.start_mark.line + 1)
+                    first[key.value] = key
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
 
 
 def parse_documents(text: str) -> tuple[list[Node | None], list[Any]]:
@@ -56,12 +102,16 @@ def parse_documents(text: str) -> tuple[list[Node | None], list[Any]]:
     try:
         return documents, [converter.convert_document(document) for document in documents]
     except (MarkedYAMLError, YAMLError) as exc:
-        raise YamlParseError(str(exc).strip(), _error_line(exc)) from exc
+        raise YamlParseError(_describe(exc, text), _error_line(exc, text)) from exc
 
 
-def _error_line(exc: Exception) -> int | None:
+def _error_line(exc: Exception, text: str) -> int | None:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    return mark.line + 1 if mark is not None else None
+    if mark is None:
+        return None
+    # At the end of the input the mark sits on the empty line after the last newline;
+    # the problem is on the file's last line.
+    return max(1, min(mark.line + 1, len(text.splitlines()) or 1))
 
 
 @dataclass(frozen=True)

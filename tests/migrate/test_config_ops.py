@@ -165,9 +165,44 @@ def test_invalid_yaml_names_line(tmp_path):
     path.write_text("a: 1\nb: [\n")
     with pytest.raises(MigrationError) as caught:
         migrate_config_file(path, [{"set_default": {"path": "c", "value": 1}}])
-    assert caught.value.line == 3
-    assert caught.value.message.startswith("config.yaml is not valid YAML: ")
+    assert caught.value.line == 2
+    assert caught.value.message == "config.yaml is not valid YAML: did not find expected node content (while parsing a flow node)"
     assert path.read_text() == "a: 1\nb: [\n"
+
+
+def test_invalid_yaml_column_without_file_marks():
+    with pytest.raises(MigrationError) as caught:
+        migrate("a: 1\nb: c: d\n", {"set_default": {"path": "e", "value": 1}})
+    assert caught.value.message == "config.yaml is not valid YAML: mapping values are not allowed in this context at column 5"
+    assert caught.value.line == 2
+
+
+def test_duplicate_key_named_with_lines():
+    with pytest.raises(MigrationError) as caught:
+        migrate("engine:\n  a: 1\nengine:\n  b: 2\n", {"rename_key": {"path": "engine", "to": "interpreter"}})
+    assert caught.value.message == "config.yaml: the key engine is set twice in one mapping (lines 1 and 3)"
+    assert caught.value.line == 3
+    assert caught.value.fix == "Keep one engine entry in config.yaml (merge the two if both hold settings), then run the migration again."
+
+
+def test_move_alias_value_names_anchor():
+    with pytest.raises(MigrationError) as caught:
+        migrate(
+            "x: &dbp data/loom.db\nstorage:\n  path: *dbp\n",
+            {"move_key": {"path": "storage.path", "to": "storage.url", "template": "sqlite:///{value}"}},
+        )
+    assert caught.value.message == "config.yaml: storage.path is the alias *dbp, so its value cannot be rewritten where it stands"
+    assert caught.value.line == 3
+    assert caught.value.fix == "Write the value of the anchor &dbp in place of *dbp in config.yaml, then run the migration again."
+
+
+def test_move_template_in_flow_mapping_quoted():
+    new, report = migrate(
+        "storage: {path: data/loom.db}\n",
+        {"move_key": {"path": "storage.path", "to": "storage.url", "template": "sqlite:///{value}"}},
+    )
+    assert new == "storage: {url: 'sqlite:///data/loom.db'}\n"
+    assert report.counts == {"applied": 1}
 
 
 def test_symlink_and_mode_kept(tmp_path):

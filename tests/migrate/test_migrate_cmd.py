@@ -63,7 +63,7 @@ def test_broken_yaml_error_in_chinese(tmp_path):
     path.write_text("a: 1\nb: [\n")
     result = run("migrate", "config", "--from", "0.9.3", "--to", "0.10.0", str(path), lang="zh")
     assert result.returncode == 2
-    assert f"错误: {path}:3: config.yaml 不是有效的 YAML" in result.stderr
+    assert f"错误: {path}:2: config.yaml 不是有效的 YAML" in result.stderr
     assert "解决办法: 请更正该行的 YAML 语法，然后重新运行迁移。" in result.stderr
     assert path.read_text() == "a: 1\nb: [\n"
 
