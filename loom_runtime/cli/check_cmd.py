@@ -1,9 +1,16 @@
-"""``loom check --compatibility``: can this release run the home as it is?"""
+"""``loom check --compatibility``: can this release run the home as it is?
+
+Every check runs even when an earlier one fails, so one run lists every problem. When the
+config is invalid, the later checks use the locations it names where it can still be
+read, else the defaults of ``loom init``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -12,43 +19,70 @@ from loom_runtime.cli import database
 from loom_runtime.cli.context import home_of
 from loom_runtime.cli.errors import CliError
 from loom_runtime.cli.output import stdout_console
-from loom_runtime.config import ConfigError, load_settings
-from loom_runtime.config.settings import Settings
+from loom_runtime.config import ConfigError, config_path, env_path, load_settings
+from loom_runtime.config.settings import Settings, resolve_storage_url, sqlite_url_for
 from loom_runtime.i18n import _
+from loom_runtime.readiness import plugin_problems, provider_problem
+
+# Indentation of a result's second and later lines, which line up under the first line's detail.
+INDENT = " " * 8
 
 
 @dataclass(frozen=True)
 class CheckResult:
     name: str
     ok: bool
-    detail: str
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HomeLocations:
+    """The database, canon and plugins of a home. ``database.status`` reads only ``storage_url``."""
+
+    home: Path
+    storage_url: str
+    canon_default: Path
+    plugins_dir: Path
+
+    def storage_url_for_display(self) -> str:
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.storage_url).render_as_string(hide_password=True)
 
 
 def check_config(home: Path) -> tuple[CheckResult, Settings | None]:
     try:
         settings = load_settings(home)
     except ConfigError as exc:
-        return CheckResult(_("config"), False, "; ".join(problem.render() for problem in exc.problems)), None
-    return CheckResult(_("config"), True, _("format of release {release}").format(release=settings.config_format)), settings
+        return CheckResult(_("config"), False, [problem.render() for problem in exc.problems]), None
+    return CheckResult(_("config"), True, [_("format of release {release}").format(release=settings.config_format)]), settings
 
 
-def check_database(settings: Settings) -> CheckResult:
+def check_provider(settings: Settings) -> CheckResult:
+    problem = provider_problem(settings)
+    if problem is not None:
+        return CheckResult(_("provider"), False, [problem])
+    return CheckResult(_("provider"), True, [settings.provider.name])
+
+
+def check_database(locations: HomeLocations | Settings) -> CheckResult:
     try:
-        status = database.status(settings)
+        status = database.status(locations)
     except CliError as exc:
-        return CheckResult(_("database"), False, exc.message)
+        detail = exc.message if not exc.fix else f"{exc.message} {_('Fix: {fix}').format(fix=exc.fix)}"
+        return CheckResult(_("database"), False, [detail])
     if not status.servable:
-        return CheckResult(_("database"), False, f"{status.reason} {_('Fix: {fix}').format(fix=status.fix)}")
-    return CheckResult(_("database"), True, _("revision {revision}").format(revision=status.current))
+        return CheckResult(_("database"), False, [f"{status.reason} {_('Fix: {fix}').format(fix=status.fix)}"])
+    return CheckResult(_("database"), True, [_("revision {revision}").format(revision=status.current)])
 
 
-def check_canon(settings: Settings) -> CheckResult:
+def check_canon(locations: HomeLocations | Settings) -> CheckResult:
     from loom_runtime.rules import CanonError, load_canon
 
-    folder = settings.home / "canon"
+    folder = locations.home / "canon"
     files = sorted(folder.rglob("*.md")) if folder.is_dir() else []
-    if settings.canon_default not in files:
-        files.insert(0, settings.canon_default)
+    if locations.canon_default not in files:
+        files.insert(0, locations.canon_default)
     problems = []
     for path in files:
         try:
@@ -56,63 +90,96 @@ def check_canon(settings: Settings) -> CheckResult:
         except CanonError as exc:
             problems.append(str(exc))
     if problems:
-        return CheckResult(_("canon"), False, "; ".join(problems))
-    return CheckResult(_("canon"), True, _("{count} files parse").format(count=len(files)))
+        return CheckResult(_("canon"), False, problems)
+    return CheckResult(_("canon"), True, [_("{count} files parse").format(count=len(files))])
 
 
-def check_plugins(settings: Settings) -> CheckResult:
+def check_plugins(locations: HomeLocations | Settings) -> CheckResult:
+    names, problems = plugin_problems(locations.plugins_dir)
+    if problems:
+        return CheckResult(_("plugins"), False, problems)
+    return CheckResult(_("plugins"), True, [_("{count} plugins load").format(count=len(names))])
+
+
+def _readable_config(home: Path) -> dict[str, Any]:
+    """Return the config as plain data if it is a YAML mapping, whatever its schema problems, else {}."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    folder = settings.plugins_dir
-    problems, count = [], 0
-    for plugin in sorted(path for path in folder.iterdir() if path.is_dir()) if folder.is_dir() else []:
-        manifest = plugin / "loom-plugin.yaml"
-        if not manifest.is_file():
-            if (plugin / "plugin.yaml").is_file():
-                problems.append(_("{path} is a plugin manifest of format 0; run `loom-upgrade migrate plugins`.").format(path=plugin / "plugin.yaml"))
-            else:
-                problems.append(_("{path} has no loom-plugin.yaml.").format(path=plugin))
-            continue
-        try:
-            document = YAML(typ="safe").load(manifest.read_text(encoding="utf-8"))
-        except (YAMLError, UnicodeDecodeError) as exc:
-            problems.append(_("{path} is not valid YAML: {detail}").format(path=manifest, detail=exc))
-            continue
-        version = document.get("api_version") if isinstance(document, dict) else None
-        if version != 1:
-            problems.append(_("{path} declares api_version {version}; this release loads api_version 1.").format(path=manifest, version=version))
-            continue
-        count += 1
-    if problems:
-        return CheckResult(_("plugins"), False, "; ".join(problems))
-    return CheckResult(_("plugins"), True, _("{count} manifests of api_version 1").format(count=count))
+    try:
+        document = YAML(typ="safe").load(config_path(home).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YAMLError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _text(section: Any, key: str) -> str | None:
+    value = section.get(key) if isinstance(section, dict) else None
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def fallback_locations(home: Path) -> HomeLocations:
+    """Return where the database, canon and plugins are when the config fails validation.
+
+    Precedence as in ``load_settings``: the process environment, ``.env``, the config,
+    then the defaults that ``loom init`` writes.
+    """
+    from loom_runtime.config.envfile import read_env_file
+
+    resolved = home.resolve()
+    document = _readable_config(home)
+    storage = document.get("storage")
+    url = _text(storage, "url")
+    storage_url = resolve_storage_url(resolved, url) if url else sqlite_url_for(resolved, _text(storage, "path") or "data/loom.db")
+    try:
+        entries = read_env_file(env_path(home), str(env_path(home)))
+    except ConfigError:
+        entries = {}
+    override = os.environ.get("LOOM_STORAGE_URL") or (entries["LOOM_STORAGE_URL"].value if "LOOM_STORAGE_URL" in entries else None)
+    if override:
+        storage_url = resolve_storage_url(resolved, override.strip())
+    canon = _text(document.get("canon"), "default") or "canon/default.md"
+    plugins = _text(document.get("plugins"), "directory") or "plugins"
+    return HomeLocations(resolved, storage_url, resolved / canon, resolved / plugins)
 
 
 def run_checks(home: Path) -> list[CheckResult]:
     config_result, settings = check_config(home)
     results = [config_result]
     if settings is not None:
-        results += [check_database(settings), check_canon(settings), check_plugins(settings)]
+        results.append(check_provider(settings))
+        locations: HomeLocations | Settings = settings
+    else:
+        locations = fallback_locations(home)
+    results += [check_database(locations), check_canon(locations), check_plugins(locations)]
     return results
+
+
+def _print_results(results: list[CheckResult]) -> None:
+    console = stdout_console()
+    for result in results:
+        mark = _("ok") if result.ok else _("FAILED")
+        first, *rest = result.details or [""]
+        console.print(f"{mark:7} {result.name}: {first}", markup=False)
+        for detail in rest:
+            console.print(f"{INDENT}{detail}", markup=False)
 
 
 def check(
     ctx: typer.Context,
-    compatibility: bool = typer.Option(False, "--compatibility", help=_("Check the database revision, config format, canon and plugin manifests against this release.")),
+    compatibility: bool = typer.Option(False, "--compatibility", help=_(
+        "Check the config and .env, the language model provider, the database revision, the canon and the plugins "
+        "against this release, and list every problem.")),
 ) -> None:
     if not compatibility:
         raise CliError(_("Nothing to check."), _("pass --compatibility."), exit_code=2)
     results = run_checks(home_of(ctx))
-    console = stdout_console()
-    for result in results:
-        mark = _("ok") if result.ok else _("FAILED")
-        console.print(f"{mark:7} {result.name}: {result.detail}", markup=False)
+    _print_results(results)
     failed = [result.name for result in results if not result.ok]
     if failed:
         raise CliError(_("The home is not compatible with LOOM {release}: {checks} failed.").format(
             release=__version__, checks=", ".join(failed)), _("fix the problems listed above, or run loom-upgrade."))
-    console.print(_("The home is compatible with LOOM {release}.").format(release=__version__), markup=False)
+    stdout_console().print(_("The home is compatible with LOOM {release}.").format(release=__version__), markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,23 +50,50 @@ class PluginManifest:
 
 
 def load_manifest(path: Path) -> PluginManifest:
-    """Read and validate the manifest at ``path``; raise :class:`PluginError` when invalid."""
-    data = _read_yaml(path)
-    _check_keys(path, data)
-    name = _string(path, data, "name", _NAME, _("Use lower-case letters, digits, '-' and '_', at most 64 characters."))
-    version = _string(path, data, "version", _VERSION, _("Use a version such as 0.3.1."))
-    entry_point = _string(path, data, "entry_point", _ENTRY_POINT, _("Write it as 'package.module:ClassName'."))
-    if data.get("api_version") != API_VERSION:
-        raise PluginError(
+    """Read and validate the manifest at ``path``; raise the first :class:`PluginError` when invalid."""
+    manifest, problems = read_manifest(path)
+    if problems:
+        raise problems[0]
+    assert manifest is not None
+    return manifest
+
+
+def read_manifest(path: Path) -> tuple[PluginManifest | None, list[PluginError]]:
+    """Read and validate the manifest at ``path``; return it (None when invalid) and every problem, by line."""
+    try:
+        data = _read_yaml(path)
+    except PluginError as exc:
+        return None, [exc]
+    problems = _key_problems(path, data)
+    # A missing key is already a problem above, so its value is not checked again.
+    name = _collect(problems, _string, path, data, "name", _NAME, _("Use lower-case letters, digits, '-' and '_', at most 64 characters."))
+    version = _collect(problems, _string, path, data, "version", _VERSION, _("Use a version such as 0.3.1."))
+    entry_point = _collect(problems, _string, path, data, "entry_point", _ENTRY_POINT, _("Write it as 'package.module:ClassName'."))
+    if "api_version" in data and data.get("api_version") != API_VERSION:
+        problems.append(PluginError(
             path, _line(data, "api_version"),
             _("api_version must be {expected}, found {found}.").format(expected=API_VERSION, found=data.get("api_version")),
             _("A plugin.yaml of format 0 is migrated by loom-upgrade; otherwise set 'api_version: 1'."),
-        )
-    capabilities = _capabilities(path, data)
+        ))
+    capabilities = _collect(problems, _capabilities, path, data, "capabilities")
     settings = data.get("settings") or {}
     if not isinstance(settings, dict):
-        raise PluginError(path, _line(data, "settings"), _("settings must be a mapping."), _("Write settings as 'key: value' pairs, for example 'settings: {sides: 20}'."))
-    return PluginManifest(path, name, version, entry_point, capabilities, _plain(settings))
+        problems.append(PluginError(path, _line(data, "settings"), _("settings must be a mapping."),
+                                    _("Write settings as 'key: value' pairs, for example 'settings: {sides: 20}'.")))
+    if problems:
+        return None, sorted(problems, key=lambda problem: problem.line or 0)
+    return PluginManifest(path, name, version, entry_point, capabilities, _plain(settings)), []
+
+
+def _collect(problems: list[PluginError], check: Callable[..., Any], path: Path, data: CommentedMap, key: str, *args: Any) -> Any:
+    """Return ``check(path, data, key, *args)``, or record its :class:`PluginError` in ``problems`` and return None."""
+    if key not in data:
+        return None
+    try:
+        return check(path, data, key, *args)
+    except PluginError as exc:
+        problems.append(exc)
+        return None
 
 
 def _read_yaml(path: Path) -> CommentedMap:
@@ -85,13 +113,16 @@ def _read_yaml(path: Path) -> CommentedMap:
     return data
 
 
-def _check_keys(path: Path, data: CommentedMap) -> None:
-    for key in data:
-        if key not in _KEYS:
-            raise PluginError(path, _line(data, key), _("The key '{key}' is unknown.").format(key=key), _("Allowed keys: {keys}.").format(keys=", ".join(_KEYS)))
-    for key in _KEYS[:5]:
-        if key not in data:
-            raise PluginError(path, None, _("The required key '{key}' is missing.").format(key=key), _("Add '{key}' to the manifest.").format(key=key))
+def _key_problems(path: Path, data: CommentedMap) -> list[PluginError]:
+    problems = [
+        PluginError(path, _line(data, key), _("The key '{key}' is unknown.").format(key=key), _("Allowed keys: {keys}.").format(keys=", ".join(_KEYS)))
+        for key in data if key not in _KEYS
+    ]
+    problems += [
+        PluginError(path, None, _("The required key '{key}' is missing.").format(key=key), _("Add '{key}' to the manifest.").format(key=key))
+        for key in _KEYS[:5] if key not in data
+    ]
+    return problems
 
 
 def _string(path: Path, data: CommentedMap, key: str, pattern: re.Pattern[str], fix: str) -> str:
@@ -101,7 +132,7 @@ def _string(path: Path, data: CommentedMap, key: str, pattern: re.Pattern[str], 
     return str(value)
 
 
-def _capabilities(path: Path, data: CommentedMap) -> tuple[str, ...]:
+def _capabilities(path: Path, data: CommentedMap, key: str = "capabilities") -> tuple[str, ...]:
     value = data.get("capabilities")
     if not isinstance(value, list) or not value:
         raise PluginError(path, _line(data, "capabilities"), _("capabilities must be a non-empty list."), _("List at least one of: {known}.").format(known=", ".join(CAPABILITIES)))

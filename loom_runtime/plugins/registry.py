@@ -12,7 +12,7 @@ from pathlib import Path
 
 from loom_runtime.i18n import _
 from loom_runtime.plugins.base import MEMORY_FACT_ADDED, SESSION_START, TURN_POST_PROCESS, LoomPlugin, PluginContext
-from loom_runtime.plugins.manifest import LEGACY_MANIFEST_NAME, MANIFEST_NAME, PluginError, PluginManifest, load_manifest
+from loom_runtime.plugins.manifest import LEGACY_MANIFEST_NAME, MANIFEST_NAME, PluginError, PluginManifest, read_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -34,29 +34,50 @@ class PluginRegistry:
 
     @classmethod
     def load(cls, directory: Path | None) -> PluginRegistry:
-        """Load every ``<directory>/<name>/loom-plugin.yaml``; raise :class:`PluginError` on the first invalid one."""
+        """Load every ``<directory>/<name>/loom-plugin.yaml``; raise the first :class:`PluginError` of an invalid one."""
+        registry, problems = cls.load_all(directory)
+        if problems:
+            raise problems[0]
+        return registry
+
+    @classmethod
+    def load_all(cls, directory: Path | None) -> tuple[PluginRegistry, list[PluginError]]:
+        """Load every valid plugin and return them with every problem of the others.
+
+        ``load`` (used by ``loom run`` and the service) and ``loom check`` both go through
+        here, so a plugin the checks accept is one the service loads.
+        """
         if directory is None or not Path(directory).is_dir():
-            return cls()
+            return cls(), []
         loaded: dict[str, LoadedPlugin] = {}
+        problems: list[PluginError] = []
         for folder in sorted(path for path in Path(directory).iterdir() if path.is_dir()):
             manifest_path = folder / MANIFEST_NAME
             if not manifest_path.is_file():
                 if (folder / LEGACY_MANIFEST_NAME).is_file():
-                    raise PluginError(
+                    problems.append(PluginError(
                         folder / LEGACY_MANIFEST_NAME, None,
                         _("This plugin manifest has format 0, which LOOM 1.0.0 and later no longer load."),
                         _("Run 'loom-upgrade' to migrate it to loom-plugin.yaml, or rewrite it by hand."),
-                    )
+                    ))
                 continue
-            manifest = load_manifest(manifest_path)
+            manifest, manifest_problems = read_manifest(manifest_path)
+            problems.extend(manifest_problems)
+            if manifest is None:
+                continue
             if manifest.name in loaded:
-                raise PluginError(
+                problems.append(PluginError(
                     manifest_path, None, _("The plugin name '{name}' is already used by {other}.").format(name=manifest.name, other=loaded[manifest.name].manifest.path),
                     _("Give each plugin a unique name."),
-                )
-            loaded[manifest.name] = LoadedPlugin(manifest, _instantiate(manifest))
+                ))
+                continue
+            try:
+                loaded[manifest.name] = LoadedPlugin(manifest, _instantiate(manifest))
+            except PluginError as exc:
+                problems.append(exc)
+                continue
             logger.info("Loaded plugin %s %s from %s", manifest.name, manifest.version, folder)
-        return cls(list(loaded.values()))
+        return cls(list(loaded.values())), problems
 
     def without(self, names: set[str]) -> PluginRegistry:
         """Return a registry of the same plugins minus those named in ``names``."""

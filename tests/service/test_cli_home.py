@@ -113,7 +113,8 @@ def test_check_finds_old_plugin_manifest(home, loom):
     (plugin / "plugin.yaml").write_text("name: dice\nversion: 0.1.0\nmodule: dice\nhooks: [on_turn]\n")
     outcome = loom("--home", home, "check", "--compatibility")
     assert outcome.code == 1
-    assert f"FAILED  plugins: {plugin}/plugin.yaml is a plugin manifest of format 0; run `loom-upgrade migrate plugins`." in outcome.out
+    assert (f"FAILED  plugins: {plugin}/plugin.yaml: This plugin manifest has format 0, which LOOM 1.0.0 and later no "
+            "longer load. Fix: Run 'loom-upgrade' to migrate it to loom-plugin.yaml, or rewrite it by hand.") in outcome.out.splitlines()
 
 
 def test_check_finds_broken_canon(home, loom):
