@@ -24,7 +24,20 @@ def _revision(request: Request) -> tuple[str | None, str | None]:
         return read_revision(request.app.state.engine), None
     except SQLAlchemyError as exc:
         logger.error("cannot read the schema revision: %s", type(exc).__name__)
-        return None, type(exc).__name__
+        return None, _database_problem(request, exc)
+
+
+def _database_problem(request: Request, exc: SQLAlchemyError) -> str:
+    """Return why the database cannot be read: host, port and cause for PostgreSQL, else the error type."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from loom_runtime.storage.connection_errors import describe_connection_failure
+
+    engine = request.app.state.engine
+    if engine.dialect.name == "postgresql" and isinstance(exc, (OperationalError, InterfaceError)):
+        failure = describe_connection_failure(exc, engine.url.render_as_string(hide_password=False))
+        return f"{failure.message} {_('Fix: {fix}').format(fix=failure.fix)}"
+    return _("The database cannot be read ({error}).").format(error=type(exc).__name__)
 
 
 @router.get("/health")
@@ -42,7 +55,7 @@ def ready(request: Request) -> JSONResponse:
     revision, error = _revision(request)
     if error is not None:
         return JSONResponse({"ready": False, "version": __version__, "schema_revision": None,
-                             "reason": _("The database cannot be read ({error}).").format(error=error)}, status_code=503)
+                             "reason": error}, status_code=503)
     status = schema_status(revision)
     body = {"ready": status.servable, "version": __version__, "schema_revision": revision,
             "expected_revision": status.expected}

@@ -36,6 +36,22 @@ def _translate(exc: Exception, settings: Settings) -> CliError:
                     getattr(exc, "fix", None))
 
 
+def _connection_error(exc: Exception, settings: Settings) -> CliError | None:
+    """Return the error for a PostgreSQL server that cannot be reached, or None for other errors."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from loom_runtime.storage.connection_errors import describe_connection_failure
+
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return None
+    if make_url(settings.storage_url).get_backend_name() != "postgresql":
+        return None
+    failure = describe_connection_failure(exc, settings.storage_url)
+    logger.debug("cannot connect to %s", settings.storage_url_for_display(), exc_info=exc)
+    return CliError(failure.message, failure.fix)
+
+
 def current_revision(settings: Settings) -> str | None:
     from loom_migrations import errors, runner
 
@@ -43,6 +59,11 @@ def current_revision(settings: Settings) -> str | None:
         return runner.current_revision(settings.storage_url)
     except errors.MigrationsError as exc:
         raise _translate(exc, settings) from exc
+    except Exception as exc:
+        translated = _connection_error(exc, settings)
+        if translated is None:
+            raise
+        raise translated from exc
 
 
 def recorded_release(settings: Settings) -> str | None:
@@ -71,6 +92,11 @@ def upgrade_to_release(settings: Settings, create: bool = False) -> tuple[str | 
         _record_release(settings)
     except errors.MigrationsError as exc:
         raise _translate(exc, settings) from exc
+    except Exception as exc:
+        translated = _connection_error(exc, settings)
+        if translated is None:
+            raise
+        raise translated from exc
     return result.from_revision, target, list(result.applied)
 
 
