@@ -26,17 +26,33 @@ def _translate_exchange_error(exc: Exception) -> CliError:
     return CliError(message, fix)
 
 
+def _check_output(output: Path, force: bool) -> None:
+    """Reject an --output that is a folder, lies in a missing folder, or exists without --force."""
+    if output.is_dir():
+        raise CliError(_("The export file {file} is a folder.").format(file=output),
+                       _("pass a file name for --output, for example {example}.").format(example=output / "loom-export.json"))
+    folder = output.parent
+    if not folder.is_dir():
+        raise CliError(_("The folder {folder} of the export file does not exist.").format(folder=folder),
+                       _("create the folder first, or pass --output in an existing folder."))
+    if output.exists() and not force:
+        raise CliError(_("The export file {file} already exists.").format(file=output),
+                       _("pass --force to replace it, or choose another --output file."))
+
+
 def export(
     ctx: typer.Context,
     format: ExportFormat = typer.Option(ExportFormat.json, "--format", help=_("Export format; only json.")),
-    output: Path = typer.Option(..., "--output", metavar="FILE", help=_("File to write the export to.")),
+    output: Path = typer.Option(..., "--output", metavar="FILE", help=_(
+        "File to write the export to. Its folder must exist, and an existing file is replaced only with --force.")),
+    force: bool = typer.Option(False, "--force", help=_("Replace the --output file if it exists.")),
 ) -> None:
     from loom_migrations.errors import MigrationsError
     from loom_runtime.storage.exchange import export_database
 
     settings = settings_of(ctx)
+    _check_output(output, force)
     database.current_revision(settings)  # a missing database is reported before any file is written
-    output.parent.mkdir(parents=True, exist_ok=True)
     try:
         summary = export_database(settings.storage_url, output)
     except MigrationsError as exc:
