@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 
 import typer
@@ -20,13 +21,28 @@ def _check_address(host: str, port: int) -> None:
     """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        family = infos[0][0]
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
+    except socket.gaierror as exc:
+        raise CliError(_("The service cannot listen on {host}:{port}: the host name {host} is unknown ({reason}).").format(
+            host=host, port=port, reason=exc.strerror or exc),
+            _("correct --host or server.host: use an IP address of this machine, such as 127.0.0.1, or a host name that resolves to one.")) from exc
+    try:
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as exc:
         raise CliError(_("The service cannot listen on {host}:{port}: {reason}.").format(host=host, port=port, reason=exc.strerror or exc),
-                       _("stop the program that uses this address, or choose another with --host/--port or server.host/server.port.")) from exc
+                       _bind_fix(exc)) from exc
+
+
+def _bind_fix(exc: OSError) -> str:
+    """Return the fix that matches why a bind failed."""
+    if exc.errno == errno.EADDRINUSE:
+        return _("stop the program that uses this address, or choose another with --host/--port or server.host/server.port.")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return _("use an address that belongs to this machine (see `ip addr`), such as 127.0.0.1, in --host or server.host.")
+    if exc.errno == errno.EACCES:
+        return _("use a port from 1024 up in --port or server.port, or give the program the right to bind lower ports.")
+    return _("choose another address with --host/--port or server.host/server.port.")
 
 
 def serve(
