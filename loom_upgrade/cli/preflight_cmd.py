@@ -17,6 +17,7 @@ from loom_upgrade.preflight import run_preflight
 from loom_upgrade.report.document import report_document
 from loom_upgrade.report.human import preflight_view
 from loom_upgrade.report.summary import append_step_summary, preflight_markdown
+from loom_upgrade.targets.base import ArtifactSource
 
 
 def preflight(
@@ -30,6 +31,11 @@ def preflight(
     backup_dir: Path = typer.Option(None, "--backup-dir", help=_("Folder the backup will be written to (default: the state folder).")),
     output: OutputFormat = typer.Option(OutputFormat.human, "--output", help=_("Output format: human, json or jsonl.")),
     catalog_path: Path = typer.Option(None, "--catalog", help=_("Release catalog to read instead of the installed one.")),
+    no_artifact: bool = typer.Option(False, "--no-artifact", help=_("Do not install or switch the LOOM code; the operator does it.")),
+    wheelhouse: Path = typer.Option(None, "--wheelhouse", help=_("Folder of wheels to install the new release from.")),
+    find_links: list[str] = typer.Option([], "--find-links", help=_("Extra folder or URL of wheels (repeatable).")),
+    index_url: str = typer.Option(None, "--index-url", help=_("Package index to install the new release from.")),
+    port: int = typer.Option(None, "--port", help=_("Port of the local service (default: server.port of the config).")),
 ) -> None:
     """Check the host, the home and the whole upgrade path; exit 3 when a check fails."""
     if output is not OutputFormat.human:
@@ -53,6 +59,9 @@ def preflight(
         backup_dir=backup_dir,
         drop_stale_batch_tables=drop_stale_batch_tables,
         plan_error=plan_error,
+        # The same artifact options as apply, so a missing wheel fails here and not mid-upgrade.
+        artifact_source=None if no_artifact else ArtifactSource(wheelhouse=wheelhouse, find_links=tuple(find_links), index_url=index_url),
+        port=port,
     )
 
     document = report.to_dict()

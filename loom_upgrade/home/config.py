@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from dotenv import dotenv_values
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from loom_upgrade.errors import UsageError
 from loom_upgrade.i18n import _
+from loom_upgrade.migrate.env import read_values
 
 CONFIG_RELATIVE = Path("config") / "default_config.yaml"
 
@@ -61,10 +61,14 @@ def read_config(path: Path) -> dict[str, Any]:
 
 
 def read_env(path: Path) -> dict[str, str | None]:
-    """Read ``.env`` with python-dotenv semantics, without expanding variables."""
+    """Read ``.env`` with python-dotenv semantics, without expanding variables.
+
+    python-dotenv's English warning about an unparseable line is muted here, because the
+    env-file preflight check reports that line translated, with its fix.
+    """
     if not path.is_file():
         return {}
-    return dict(dotenv_values(path, interpolate=False, encoding="utf-8-sig"))
+    return read_values(path.read_text(encoding="utf-8-sig"))
 
 
 def _config_schema_names() -> list[str]:

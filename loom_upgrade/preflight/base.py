@@ -42,6 +42,7 @@ class PreflightContext:
     drop_stale_batch_tables: bool = False
     artifact_source: Any = None  # loom_upgrade.targets.base.ArtifactSource when an artifact switch is planned
     limits: dict[str, Any] = field(default_factory=dict)  # overrides of the checks' thresholds
+    port: int | None = None  # --port, the port the new service will listen on; None: server.port
 
 
 Check = Callable[[PreflightContext], CheckResult]

@@ -58,10 +58,13 @@ def _artifact_problem(context: PreflightContext) -> str | None:
     if not any(step.kind == "artifact-switch" for step in context.plan.steps):
         return None
     target = context.plan.target
-    if source.wheelhouse is not None:
-        wheels = list(Path(source.wheelhouse).glob(f"loom_narrative-{target}-*.whl"))
-        if not wheels:
-            return _("no loom_narrative-{version} wheel in {folder}").format(version=target, folder=source.wheelhouse)
+    pattern = f"loom_narrative-{target}-*.whl"
+    folders = [Path(source.wheelhouse)] if source.wheelhouse is not None else []
+    folders += [Path(link) for link in source.find_links if not link.startswith(("http://", "https://", "file:"))]
+    if folders and source.index_url is None and not any(any(folder.glob(pattern)) for folder in folders):
+        return _("no wheel matching {pattern} in {folders}").format(
+            pattern=pattern, folders=", ".join(str(folder) for folder in folders)
+        )
     urls = [u for u in (source.index_url, *source.find_links) if u and u.startswith(("http://", "https://"))]
     for url in urls:
         try:

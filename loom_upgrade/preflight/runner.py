@@ -16,6 +16,7 @@ from loom_upgrade.preflight import (
     db_integrity,
     dependencies,
     disk_space,
+    env_file,
     memory,
     path_validation,
     permissions,
@@ -23,6 +24,7 @@ from loom_upgrade.preflight import (
     python_version,
     release_consistency,
     service_health,
+    service_port,
     stale_batch_tables,
 )
 from loom_upgrade.preflight.base import CheckResult, PreflightContext, PreflightReport
@@ -39,7 +41,9 @@ CHECKS = (
     db_integrity,
     stale_batch_tables,
     release_consistency,
+    env_file,
     service_health,
+    service_port,
     permissions,
     path_validation,
     plugin_ports,
@@ -78,13 +82,15 @@ def run_preflight(
     artifact_source: Any = None,
     limits: dict[str, Any] | None = None,
     plan_error: str | None = None,
+    port: int | None = None,
 ) -> PreflightReport:
     """Run every check against ``home_state`` and ``plan``; changes nothing.
 
     A failing check counts as passed only when its name is in ``overrides``. ``limits``
     replaces thresholds (``min_memory_bytes``, ``min_python``, ``requirements``).
     ``plan_error`` is the reason no plan could be made when ``plan`` is None, and the
-    path-validation check fails with it.
+    path-validation check fails with it. ``port`` is the port the new service will listen
+    on (``--port``); None means the config's ``server.port``.
     """
     _validate_overrides(set(overrides))
     context = PreflightContext(
@@ -96,6 +102,7 @@ def run_preflight(
         drop_stale_batch_tables=drop_stale_batch_tables,
         artifact_source=artifact_source,
         limits=dict(limits or {}),
+        port=port,
     )
     results = []
     for module in CHECKS:
@@ -108,11 +115,11 @@ def run_preflight(
 
 
 def raise_for_failures(report: PreflightReport) -> None:
-    """Raise ``PreflightError`` (exit 3) naming every failed check and the first fix."""
+    """Raise ``PreflightError`` (exit 3) with the detail of every failed check and their fixes."""
     if report.passed:
         return
-    first = next(c for c in report.checks if c.name == report.failed[0])
-    raise PreflightError(
-        _("Preflight failed: {names}.").format(names=", ".join(report.failed)),
-        fix=first.fix,
-    )
+    failed = [check for check in report.checks if check.name in report.failed]
+    lines = [_("Preflight failed: {names}.").format(names=", ".join(report.failed))]
+    lines += [f"{check.name}: {check.detail}" for check in failed if check.detail]
+    fixes = list(dict.fromkeys(check.fix for check in failed if check.fix))
+    raise PreflightError("\n".join(lines), fix=" ".join(fixes) or None)

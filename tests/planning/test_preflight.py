@@ -1,6 +1,7 @@
 import http.server
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -241,7 +242,10 @@ def test_override_accepts_named_failure(catalog, make_test_home):
     failing = _preflight(catalog, home)
     with pytest.raises(PreflightError) as caught:
         raise_for_failures(failing)
-    assert caught.value.message == "Preflight failed: stale-batch-tables."
+    assert caught.value.message == (
+        "Preflight failed: stale-batch-tables.\n"
+        "stale-batch-tables: Leftover table(s) _alembic_tmp_turns from an interrupted migration; the database is at revision 0093."
+    )
     assert caught.value.exit_code == 3
     overridden = _preflight(catalog, home, overrides={"stale-batch-tables"})
     assert overridden.passed
@@ -257,7 +261,16 @@ def test_path_validation_fails_without_wheel(catalog, make_test_home, tmp_path):
     report = _preflight(catalog, make_test_home("1.0.0"), artifact_source=ArtifactSource(wheelhouse=wheelhouse))
     check = _result(report, "path-validation")
     assert not check.passed
-    assert check.detail == f"The new release cannot be installed: no loom_narrative-1.1.0 wheel in {wheelhouse}."
+    assert check.detail == (
+        f"The new release cannot be installed: no wheel matching loom_narrative-1.1.0-*.whl in {wheelhouse}."
+    )
+    with pytest.raises(PreflightError) as caught:
+        raise_for_failures(report)
+    assert caught.value.message == (
+        "Preflight failed: path-validation.\n"
+        f"path-validation: The new release cannot be installed: no wheel matching loom_narrative-1.1.0-*.whl in {wheelhouse}."
+    )
+    assert caught.value.fix == "Check --wheelhouse, --find-links or --index-url, then rerun preflight."
 
 
 def test_path_validation_fails_on_dead_index(catalog, make_test_home):
@@ -296,3 +309,65 @@ def test_plugin_ports_fails_on_custom_plugin(catalog, make_test_home):
     )
     assert "--skip-check plugin-ports" in check.fix
     assert not (custom / "loom-plugin.yaml").exists()
+
+
+def test_env_file_fails_on_unparseable_line(catalog, make_test_home, caplog):
+    home = make_test_home("0.9.3")
+    env = home / ".env"
+    lines = env.read_text(encoding="utf-8").splitlines()
+    env.write_text("\n".join(lines) + "\nthis line is broken\n", encoding="utf-8")
+    broken_line = len(lines) + 1
+
+    with caplog.at_level("WARNING"):
+        report = _preflight(catalog, home)
+    check = _result(report, "env-file")
+
+    assert not check.passed
+    assert check.measured == "1 unparseable line(s)"
+    assert check.detail == f".env:{broken_line}: this line cannot be parsed as NAME=value. LOOM does not start until the line is fixed."
+    assert check.fix == "Write it as NAME=value (quote values with spaces in single quotes) or comment it out with #."
+    assert "env-file" in report.failed
+    assert [record.message for record in caplog.records if record.name.startswith("dotenv")] == []
+
+
+def test_env_file_passes_on_valid_env(catalog, make_test_home):
+    check = _result(_preflight(catalog, make_test_home("0.9.3")), "env-file")
+    assert check.passed
+    assert check.measured == "ok"
+
+
+def test_service_port_fails_when_port_taken(catalog, make_test_home):
+    import psutil
+
+    home = make_test_home("0.9.3")
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        check = _result(_preflight(catalog, home, port=port), "service-port")
+    name = psutil.Process().name()
+    assert not check.passed
+    assert check.measured == f"127.0.0.1:{port} in use"
+    assert check.detail == (
+        f"Port {port} is already in use by PID {os.getpid()} ({name}), so the new service could not listen on it."
+    )
+    assert check.fix == (
+        f"Stop the process that holds port {port}, or choose a free port with --port or server.port in the config."
+    )
+
+
+def test_service_port_reads_config_port(catalog, make_test_home):
+    home = make_test_home("0.9.3")
+    config = home / "config" / "default_config.yaml"
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        text = config.read_text(encoding="utf-8")
+        config.write_text(re.sub(r"port: \d+", f"port: {port}", text, count=1), encoding="utf-8")
+        failing = _result(_preflight(catalog, home), "service-port")
+    passing = _result(_preflight(catalog, home), "service-port")
+    assert not failing.passed
+    assert failing.measured == f"127.0.0.1:{port} in use"
+    assert passing.passed
+    assert passing.detail == "the port is free"

@@ -30,7 +30,7 @@ def test_preflight_whole_path_on_fixture(catalog, make_home):
     home = make_home("0.1.0", turns=30)
     state = detect_home(home, catalog, probe_venv=False)
     plan = plan_upgrade(catalog, from_spec="0.1", to_spec="1.1", home=state)
-    report = run_preflight(state, plan, catalog=catalog)
+    report = run_preflight(state, plan, catalog=catalog, port=free_port())
     assert report.failed == []
     assert _check(report, "path-validation").measured == "9 hop(s)"
 
@@ -39,7 +39,7 @@ def test_preflight_export_import_on_fixture(catalog, make_home):
     home = make_home("0.2.0", turns=30)
     state = detect_home(home, catalog, probe_venv=False)
     plan = plan_upgrade(catalog, from_spec=None, to_spec="1.0.0", home=state, path_mode="export-import")
-    report = run_preflight(state, plan, catalog=catalog)
+    report = run_preflight(state, plan, catalog=catalog, port=free_port())
     assert [hop.path for hop in plan.hops] == ["export-import"]
     assert report.failed == []
 
