@@ -145,7 +145,8 @@ def settings_from_document(home: Path, document: dict[str, Any], config_format: 
         retrieval_limit=memory.get("retrieval_limit", 8),
         intervention_mode=document.get("intervention", {}).get("handling_mode", "adaptive"),
         monitoring_enabled=monitoring.get("enabled", False),
-        metrics_export_port=None,
+        # METRICS_EXPORT_PORT in .env or the environment overrides this (see loader.OVERRIDES).
+        metrics_export_port=monitoring.get("metrics_port"),
         token_ttl=document.get("auth", {}).get("token_ttl", 86400),
         plugins_dir=home / plugins.get("directory", "plugins"),
         plugin_api_version=plugins.get("api_version", 0),
