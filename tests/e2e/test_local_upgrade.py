@@ -22,12 +22,6 @@ NEW_VARIABLES = (
 )
 
 
-# TODO: the 0.1.0 -> 0.2.0 config migration (loom_upgrade.migrate) drops the comment above
-# the llm section when it moves that section to llm_providers; remove this entry once the
-# comment moves with the section.
-KNOWN_LOST_COMMENTS = {"0.1.0": ("# Language model used to interpret turns.",)}
-
-
 def _row_counts(home) -> dict[str, int]:
     from loom_upgrade.verify import snapshot_rows
 
@@ -114,7 +108,7 @@ def test_old_home_reaches_newest_release(deployment, upgrade_wheelhouse, release
     assert health["schema_revision"] == "1100"
     config_after = (deployed.home / "config" / "default_config.yaml").read_text(encoding="utf-8")
     for line in config_before.splitlines():
-        if line.strip().startswith("#") and line not in KNOWN_LOST_COMMENTS.get(release, ()):
+        if line.strip().startswith("#"):
             assert line in config_after, line
     env_after = (deployed.home / ".env").read_text(encoding="utf-8")
     for line in env_before.splitlines():
