@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from loom_upgrade.cli.output import OutputFormat, print_json, stdout_console
+from loom_upgrade.cli.output import OutputFormat, print_json, print_jsonl, stdout_console
 from loom_upgrade.errors import MigrationError
 from loom_upgrade.i18n import _
 from loom_upgrade.migrate import MigrationReport, migrate_canon, migrate_config_file, migrate_env_file, migrate_plugins
@@ -24,7 +24,7 @@ from loom_upgrade.migrate.edge import CANON_DIR, CONFIG_FILE, ENV_FILE, PLUGINS_
 from loom_upgrade.migrate.env import env_names
 from loom_upgrade.migrate.plugins import NEW_MANIFEST, OLD_MANIFEST
 from loom_upgrade.migrate.release_check import check_config_release, check_env_release
-from loom_upgrade.migrate.report import FileReport
+from loom_upgrade.migrate.report import FileReport, describe_counts
 
 if TYPE_CHECKING:
     from loom_upgrade.catalog.model import Catalog, Release
@@ -64,15 +64,18 @@ def _target(path: Path, kind: str) -> Path:
     home_parts = {"config": CONFIG_FILE, "env": ENV_FILE, "canon": CANON_DIR, "plugins": PLUGINS_DIR}
     if not path.exists() and not path.is_symlink():
         raise MigrationError(
-            _("{path} not found").format(path=path),
+            _("no such file or folder"),
             path=path,
             fix=_("Give the file (config, env), the folder (canon, plugins) or the LOOM home to migrate."),
         )
     if path.is_dir() and (path / CONFIG_FILE).is_file():
         return path / home_parts[kind]
     if kind in ("config", "env") and path.is_dir():
+        message = _("{path} is a folder, not a config file, and not a LOOM home") if kind == "config" else _(
+            "{path} is a folder, not an .env file, and not a LOOM home"
+        )
         raise MigrationError(
-            _("{path} is a folder, not a {kind} file, and not a LOOM home").format(path=path, kind=kind),
+            message.format(path=path),
             path=path,
             fix=_("Give the file itself, or a LOOM home (a folder with config/default_config.yaml)."),
         )
@@ -154,14 +157,17 @@ def _print_human(report: MigrationReport, kind: str, source: str, target: str) -
         console.print(_("No {kind} migration between {source} and {target}; nothing to do.").format(kind=kind, source=source, target=target), markup=False)
         return
     for item in report.files:
-        counts = ", ".join(f"{name} {value}" for name, value in sorted(item.counts.items()))
+        counts = describe_counts(item.counts)
         if item.changed and report.dry_run:
             state = _("would change")
         elif item.changed:
             state = _("changed")
         else:
             state = _("unchanged")
-        console.print(f"{item.path}: {state}" + (f" ({counts})" if counts else ""), markup=False)
+        if counts:
+            console.print(_("{path}: {state} ({counts})").format(path=item.path, state=state, counts=counts), markup=False)
+        else:
+            console.print(f"{item.path}: {state}", markup=False)
         for notice in item.notices:
             console.print("  " + _("note") + ": " + notice, markup=False)
         for warning in item.warnings:
@@ -178,15 +184,24 @@ def _command(kind: str):
         source: str = typer.Option(..., "--from", help=_("Release (or release line) the files are at, such as 0.9.3 or 0.9.")),
         target: str = typer.Option(..., "--to", help=_("Release (or release line) to migrate the files to.")),
         dry_run: bool = typer.Option(False, "--dry-run", help=_("Print the unified diff and change nothing.")),
-        output: OutputFormat = typer.Option(OutputFormat.human, "--output", help=_("Output format: human or json.")),
+        output: OutputFormat = typer.Option(
+            OutputFormat.human,
+            "--output",
+            help=_("Output format: human, json (one document) or jsonl (one JSON object per line: one per file, then a summary)."),
+        ),
     ) -> None:
         if output is not OutputFormat.human:
             os.environ["LOOM_UPGRADE_OUTPUT"] = output.value
         report = run_migration(kind, source, target, path, dry_run=dry_run)
+        summary = {"command": "migrate", "kind": kind, "from": source, "to": target, "exit_code": 0}
         if output is OutputFormat.human:
             _print_human(report, kind, source, target)
+        elif output is OutputFormat.jsonl:
+            for item in report.files:
+                print_jsonl({"event": "file", **item.to_dict()})
+            print_jsonl({"event": "result", **summary, "dry_run": report.dry_run, "changed": report.changed})
         else:
-            print_json({"command": "migrate", "kind": kind, "from": source, "to": target, "exit_code": 0, **report.to_dict()})
+            print_json({**summary, **report.to_dict()})
 
     return command
 

@@ -1,7 +1,7 @@
 """Canon rewrites: a release's pattern rules applied line by line to ``canon/**/*.md``.
 
-Markdown is parsed with markdown-it-py to find fenced and indented code blocks and the
-YAML front matter; pattern rules never touch those lines. Each rule is applied to one
+Markdown is parsed with markdown-it-py to find fenced and indented code blocks, raw HTML
+blocks such as ``<pre>`` and the YAML front matter; pattern rules never touch those lines. Each rule is applied to one
 line with its line ending and trailing blanks set aside, so CRLF endings, hard line
 breaks (two trailing spaces) and a missing final newline survive. A rule written as
 ``{front_matter: <config operation>}`` edits the front matter like a config file.
@@ -36,7 +36,8 @@ _FLAGS = {
     "a": re.ASCII, "ASCII": re.ASCII,
     "u": re.UNICODE, "UNICODE": re.UNICODE,
 }
-_CODE_TOKENS = ("fence", "code_block")
+# Lines of raw HTML blocks (``<pre>`` and the like) are not Markdown, so rules skip them too.
+_CODE_TOKENS = ("fence", "code_block", "html_block")
 
 
 @dataclass
@@ -83,7 +84,7 @@ def compile_rules(rules: list[Mapping[str, Any]], source: Path | str = "releases
 
 
 def protected_lines(text: str) -> tuple[set[int], tuple[int, int] | None]:
-    """Return the 0-based lines inside code blocks, and the front matter's line range."""
+    """Return the 0-based lines inside code and HTML blocks, and the front matter's line range."""
     parser = MarkdownIt("commonmark").use(front_matter_plugin)
     code: set[int] = set()
     front: tuple[int, int] | None = None

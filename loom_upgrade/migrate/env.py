@@ -473,8 +473,39 @@ def migrate_env_text(path: Path, text: str, operations: list[Mapping[str, Any]])
     if new_text == text.lstrip(BOM) and not env.had_bom:
         return text, report
     _verify(env, before, operations, new_text)
+    _count_changes(report, before, read_values(new_text), operations)
     report.notices[:0] = env.notices
     return new_text, report
+
+
+def _count_changes(
+    report: FileReport, before: dict[str, str | None], after: dict[str, str | None], operations: list[Mapping[str, Any]]
+) -> None:
+    """Replace the per-operation counts with what changed between the old and new file.
+
+    Counting the net effect keeps a variable that one edge adds and a later edge removes
+    out of the added count.
+    """
+    renamed = {
+        str(args["name"]): str(args["to"])
+        for operation in operations
+        for name, args in operation.items()
+        if name == "rename_var" and args.get("name") in before and args.get("to") in after and args.get("name") not in after
+    }
+    added = set(after) - set(before) - set(renamed.values())
+    removed = set(before) - set(after) - set(renamed)
+    changed = {name for name in set(before) & set(after) if before[name] != after[name]}
+    skipped = report.counts.get("skipped", 0)
+    report.counts.clear()
+    for key, amount in (
+        ("variables_added", len(added)),
+        ("variables_removed", len(removed)),
+        ("variables_renamed", len(renamed)),
+        ("values_changed", len(changed)),
+        ("skipped", skipped),
+    ):
+        if amount:
+            report.count(key, amount)
 
 
 def _verify(env: EnvFile, before: dict[str, str | None], operations: list[Mapping[str, Any]], new_text: str) -> None:
@@ -505,7 +536,8 @@ def mask_secrets(text: str) -> str:
             out.append(binding.text[: span[0]] + "****" + binding.text[span[1] :])
         else:
             out.append(binding.text)
-    return "".join(out)
+    # The BOM stays, so that a diff shows its removal as a change of line 1.
+    return (BOM if env.had_bom else "") + "".join(out)
 
 
 def check_env_file(path: Path) -> list[str]:
@@ -531,7 +563,7 @@ def migrate_env_file(path: Path, operations: list[Mapping[str, Any]], *, dry_run
     if new_text != text:
         report.changed = True
         report.diff = unified_diff(
-            mask_url_passwords(mask_secrets(text.lstrip(BOM))), mask_url_passwords(mask_secrets(new_text)), path.name
+            mask_url_passwords(mask_secrets(text)), mask_url_passwords(mask_secrets(new_text)), path.name
         )
         if not dry_run:
             fileio.write_text_atomic(path, new_text)

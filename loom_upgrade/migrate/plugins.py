@@ -65,6 +65,12 @@ def convert_manifest_text(path: Path, text: str, entry_points: dict[str, str] | 
                 plugin=plugin, module=module, cls=ENTRY_CLASS
             )
         )
+    else:
+        report.warnings.append(
+            _("plugin {plugin}: {path} has no module, so the new manifest has no entry_point and LOOM cannot load it; its author must add entry_point: <module>:<class implementing loom_runtime.plugins.LoomPlugin>").format(
+                plugin=plugin, path=path
+            )
+        )
     if "hooks" in data:
         _convert_hooks(state, plugin, data["hooks"], report)
     if "config" in data:

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loom_upgrade.i18n import ngettext
+
 
 @dataclass
 class FileReport:
@@ -95,3 +97,23 @@ def unified_diff(old: str, new: str, path: Path | str) -> str:
         # A last line without a newline would glue itself to the next hunk header.
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """Return a file's counts as a translated phrase such as ``5 variables added, 1 removed``."""
+    phrases = {
+        "applied": lambda n: ngettext("{count} change made", "{count} changes made", n),
+        "skipped": lambda n: ngettext("{count} step already done", "{count} steps already done", n),
+        "variables_added": lambda n: ngettext("{count} variable added", "{count} variables added", n),
+        "variables_removed": lambda n: ngettext("{count} variable removed", "{count} variables removed", n),
+        "variables_renamed": lambda n: ngettext("{count} variable renamed", "{count} variables renamed", n),
+        "values_changed": lambda n: ngettext("{count} value changed", "{count} values changed", n),
+        "replacements": lambda n: ngettext("{count} replacement made", "{count} replacements made", n),
+        "front_matter_changes": lambda n: ngettext("{count} front-matter change", "{count} front-matter changes", n),
+        "plugins_converted": lambda n: ngettext("{count} plugin manifest converted", "{count} plugin manifests converted", n),
+    }
+    parts = []
+    for name, amount in counts.items():
+        phrase = phrases.get(name)
+        parts.append(phrase(amount).format(count=amount) if phrase else f"{name} {amount}")
+    return ", ".join(parts)

@@ -69,3 +69,18 @@ def test_unknown_flag_rejected():
     assert caught.value.message == (
         "invalid flag 'GLOBAL' in canon rule 'x': use IGNORECASE, MULTILINE, DOTALL, VERBOSE, ASCII or UNICODE"
     )
+
+
+def test_html_pre_block_kept():
+    text = "<pre>\n## Game Rules\n\nstill inside\n</pre>\n\n## Game Rules\n"
+    new, report = rewrite_text(Path("world.md"), text, RULES)
+    assert new == "<pre>\n## Game Rules\n\nstill inside\n</pre>\n\n## Rules\n"
+    assert report.counts == {"replacements": 1}
+
+
+def test_catalog_rules_ignore_heading_case(tmp_path):
+    from loom_upgrade.cli.migrate_cmd import catalog_edges
+
+    rules = [rule for edge in catalog_edges("0.9.3", "0.10.0") for rule in edge["canon"]]
+    new, _ = rewrite_text(Path("world.md"), "## game rules\n# STARTING SCENE\n", rules)
+    assert new == "## Rules\n# Opening\n"

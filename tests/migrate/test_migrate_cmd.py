@@ -192,3 +192,61 @@ def test_env_older_than_from_rejected(tmp_path):
         "fix: Run the command again with --from 0.10.0, the release this file is at.\n"
     )
     assert env.read_bytes() == before
+
+
+def test_env_bom_removal_in_diff(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text("\ufeffLOOM_LOG_LEVEL=INFO\n")
+    result = run("migrate", "env", "--from", "0.10.0", "--to", "1.0.0", str(env), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "-\ufeffLOOM_LOG_LEVEL=INFO\n+LOOM_LOG_LEVEL=INFO\n" in result.stdout
+    assert "  note: removed UTF-8 byte-order mark from .env\n" in result.stdout
+
+
+def test_counts_as_sentences(tmp_path):
+    home = home_at(tmp_path, "0.9.3")
+    result = run("migrate", "env", "--from", "0.9.3", "--to", "1.0.0", str(home / ".env"), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{home / '.env'}: would change (5 variables added)\n")
+
+
+def test_counts_as_sentences_in_chinese(tmp_path):
+    home = home_at(tmp_path, "0.9.3")
+    result = run("migrate", "env", "--from", "0.9.3", "--to", "1.0.0", str(home / ".env"), "--dry-run", lang="zh")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{home / '.env'}: 将会修改（新增 5 个变量）\n")
+
+
+def test_plugin_without_module_warned(tmp_path):
+    plugins = tmp_path / "plugins"
+    (plugins / "a").mkdir(parents=True)
+    (plugins / "a" / "plugin.yaml").write_text("name: a\nhooks: [on_turn]\n")
+    result = run("migrate", "plugins", "--from", "0.10.0", "--to", "1.0.0", str(plugins))
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"  warning: plugin a: {plugins / 'a' / 'plugin.yaml'} has no module, so the new manifest has no entry_point and "
+        "LOOM cannot load it; its author must add entry_point: <module>:<class implementing loom_runtime.plugins.LoomPlugin>\n"
+    ) in result.stdout
+
+
+def test_missing_path_named_once(tmp_path):
+    missing = tmp_path / "nope" / "x.yaml"
+    result = run("migrate", "config", "--from", "0.9.3", "--to", "0.10.0", str(missing))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {missing}: no such file or folder\n")
+
+
+def test_folder_is_not_env_file(tmp_path):
+    result = run("migrate", "env", "--from", "0.9.3", "--to", "0.10.0", str(tmp_path))
+    assert result.returncode == 2
+    assert f"error: {tmp_path}: {tmp_path} is a folder, not an .env file, and not a LOOM home\n" in result.stderr
+
+
+def test_jsonl_one_event_per_line(tmp_path):
+    home = home_at(tmp_path, "0.9.3")
+    result = run("migrate", "canon", "--from", "0.9.3", "--to", "0.10.0", str(home), "--dry-run", "--output", "jsonl")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [event["event"] for event in events] == ["file", "file", "result"]
+    assert events[-1]["kind"] == "canon"
+    assert events[-1]["changed"] is True
