@@ -5,9 +5,14 @@ Checks, each recorded whether it passes or not (the engine decides what a failur
 1. ``/health`` and ``/ready`` report the target release and schema revision;
 2. ``loom run --canon <canon> --test`` plays the home's canon to the end;
 3. with a short-lived token from ``loom token create --quiet``, one API turn succeeds
-   (create a session, play one turn); the token is never printed or logged, and is
-   revoked afterwards when the database URL is known (else it expires by its TTL);
+   (create a session, play one turn); the token is never printed or logged;
 4. a latency and error-rate probe, compared with a baseline measured before the upgrade.
+
+When the database URL is known, every row the API turn wrote is deleted afterwards: the
+session with its turns, facts and interventions, the token, and the smoke user when this
+run created it. The HTTP API has no delete, so this goes to the database directly. A
+later ``rollback --backup`` then finds no rows written after the pre-upgrade backup.
+Without the URL the rows stay and the token expires by its TTL.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +43,11 @@ from loom_upgrade.verify.latency import (
 log = logging.getLogger(__name__)
 
 SMOKE_USER = "loom-upgrade-smoke"
+SMOKE_SESSION_TITLE = "loom-upgrade smoke test"
+# Session tables by their names before and after revision 0100, and the tables whose rows
+# belong to one session (through ``session_id``), deleted before the session itself.
+SESSION_TABLES = ("narrative_sessions", "game_sessions")
+SESSION_CHILD_TABLES = ("interventions", "memory_facts", "game_facts", "narrative_turns", "game_turns")
 TOKEN_TTL_SECONDS = 300
 OUTPUT_TAIL = 600
 
@@ -223,18 +232,36 @@ def _check_api_turn(
     client: httpx.Client, loom: str | Path, home: Path, canon: Path, db_url: str | URL | None, timeout: float
 ) -> SmokeCheck:
     begin = time.monotonic()
+    user_existed = _user_exists(db_url) if db_url is not None else True
     token, problem = _create_token(loom, home, timeout)
     if token is None:
+        if db_url is not None and not user_existed:
+            _delete_smoke_rows(db_url, token=None, session_id=None, delete_user=True)
         return SmokeCheck("api-turn", False, problem, time.monotonic() - begin)
+    created: list[str] = []
+    try:
+        return _play_turn(client, home, canon, token, begin, created)
+    finally:
+        if db_url is not None:
+            # NOTE: a session whose creation response was lost is not known here and stays.
+            _delete_smoke_rows(db_url, token=token, session_id=created[0] if created else None,
+                               delete_user=not user_existed)
+
+
+def _play_turn(
+    client: httpx.Client, home: Path, canon: Path, token: str, begin: float, created: list[str]
+) -> SmokeCheck:
+    """Create a session and play one turn, appending the new session's id to ``created``."""
     try:
         headers = {"Authorization": f"Bearer {token}"}
         relative = canon.relative_to(home).as_posix() if canon.is_relative_to(home) else None
-        created = client.post("/api/v1/sessions", headers=headers,
-                              json={"canon": relative, "title": "loom-upgrade smoke test", "seed": 7})
-        if created.status_code != 201:
+        response = client.post("/api/v1/sessions", headers=headers,
+                               json={"canon": relative, "title": SMOKE_SESSION_TITLE, "seed": 7})
+        if response.status_code != 201:
             return SmokeCheck("api-turn", False, _("creating a session returned {status}: {body}").format(
-                status=created.status_code, body=_tail(created.text, token)), time.monotonic() - begin)
-        session_id = created.json()["id"]
+                status=response.status_code, body=_tail(response.text, token)), time.monotonic() - begin)
+        session_id = response.json()["id"]
+        created.append(session_id)
         turn = client.post(f"/api/v1/sessions/{session_id}/turns", headers=headers, json={"input": "Look around."})
         if not turn.is_success or not turn.json().get("narration"):
             return SmokeCheck("api-turn", False, _("playing a turn returned {status}: {body}").format(
@@ -242,30 +269,67 @@ def _check_api_turn(
     except (httpx.HTTPError, ValueError, KeyError) as exc:
         return SmokeCheck("api-turn", False, _("the API turn failed: {error}").format(error=_tail(str(exc), token)),
                           time.monotonic() - begin)
-    finally:
-        if db_url is not None:
-            _revoke(db_url, token)
     return SmokeCheck("api-turn", True, _("session {id} played one turn").format(id=session_id), time.monotonic() - begin)
 
 
-def _revoke(db_url: str | URL, token: str) -> None:
-    """Mark the smoke token revoked in ``api_tokens``; it would expire after its TTL anyway."""
-    from sqlalchemy import text
+def _user_exists(db_url: str | URL) -> bool:
+    """Return whether the smoke user exists already; True when the database cannot tell,
+    so that a user this run did not create is never deleted."""
+    from sqlalchemy import inspect, text
     from sqlalchemy.exc import SQLAlchemyError
 
     from loom_upgrade.verify.tables import open_engine
 
-    digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    engine = open_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("users"):
+                return False
+            row = connection.execute(text("SELECT 1 FROM users WHERE name = :name"), {"name": SMOKE_USER}).first()
+            return row is not None
+    except SQLAlchemyError as exc:
+        log.warning("Could not look up the smoke-test user: %s", type(exc).__name__)
+        return True
+    finally:
+        engine.dispose()
+
+
+def _session_table(tables: list[str]) -> str | None:
+    return next((name for name in SESSION_TABLES if name in tables), None)
+
+
+def _delete_smoke_rows(db_url: str | URL, *, token: str | None, session_id: str | None, delete_user: bool) -> None:
+    """Delete the rows the API turn wrote, in one transaction, children first because
+    SQLite enforces ``ON DELETE CASCADE`` only with ``PRAGMA foreign_keys=ON``."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from loom_upgrade.verify.tables import open_engine
+
     engine = open_engine(db_url)
     try:
         with engine.begin() as connection:
-            connection.execute(
-                text("UPDATE api_tokens SET revoked_at = :now WHERE token_hash = :digest AND revoked_at IS NULL"),
-                {"now": now, "digest": digest},
-            )
+            tables = set(inspect(connection).get_table_names())
+            sessions = _session_table(sorted(tables))
+            if session_id is not None and sessions is not None:
+                for child in SESSION_CHILD_TABLES:
+                    if child in tables:
+                        connection.execute(text(f"DELETE FROM {child} WHERE session_id = :id"), {"id": session_id})
+                connection.execute(text(f"DELETE FROM {sessions} WHERE id = :id"), {"id": session_id})
+            if token is not None and "api_tokens" in tables:
+                digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+                connection.execute(text("DELETE FROM api_tokens WHERE token_hash = :digest"), {"digest": digest})
+            if delete_user and "users" in tables:
+                connection.execute(
+                    text("DELETE FROM users WHERE name = :name AND NOT EXISTS "
+                         "(SELECT 1 FROM api_tokens WHERE api_tokens.user_id = users.id)"),
+                    {"name": SMOKE_USER},
+                )
+        log.info("Deleted the smoke-test rows (session %s)", session_id)
     except SQLAlchemyError as exc:
-        log.warning("Could not revoke the smoke-test token (it expires in %d s): %s", TOKEN_TTL_SECONDS, type(exc).__name__)
+        # The token expires by its TTL; the rows stay and a rollback to a backup counts them.
+        log.warning("Could not delete the smoke-test rows (the token expires in %d s): %s",
+                    TOKEN_TTL_SECONDS, type(exc).__name__)
     finally:
         engine.dispose()
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from loom_upgrade.verify import LatencyStats, SmokeSettings, smoke
+from loom_upgrade.verify.rows import snapshot_rows
 
 LOOM = Path(sys.executable).parent / "loom"
 TOKEN_PATTERN = re.compile(r"loom_[A-Za-z0-9_-]{20,}")
@@ -66,12 +67,44 @@ def test_smoke_passes_on_healthy_service(service, caplog):
     assert result.passed, result.to_dict()
     assert not TOKEN_PATTERN.search(str(result.to_dict()))
     assert not TOKEN_PATTERN.search(caplog.text)
+
+
+def test_smoke_leaves_no_rows(service):
+    base_url, home = service
+    db_url = f"sqlite:///{home / 'data' / 'loom.db'}"
+    before = snapshot_rows(db_url)
+
+    result = smoke(base_url, loom=LOOM, home=home, expected_release="1.1.0", expected_revision="1100", db_url=db_url)
+
+    assert result.passed, result.to_dict()
+    assert snapshot_rows(db_url) == before
     connection = sqlite3.connect(home / "data" / "loom.db")
-    rows = connection.execute(
-        "SELECT t.revoked_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE u.name = 'loom-upgrade-smoke'"
-    ).fetchall()
+    users = connection.execute("SELECT count(*) FROM users WHERE name = 'loom-upgrade-smoke'").fetchone()[0]
+    sessions = connection.execute(
+        "SELECT count(*) FROM narrative_sessions WHERE title = 'loom-upgrade smoke test'"
+    ).fetchone()[0]
     connection.close()
-    assert rows and all(revoked is not None for (revoked,) in rows)
+    assert users == 0
+    assert sessions == 0
+
+
+def test_smoke_keeps_existing_smoke_user(service):
+    base_url, home = service
+    db_url = f"sqlite:///{home / 'data' / 'loom.db'}"
+    connection = sqlite3.connect(home / "data" / "loom.db")
+    with connection:
+        connection.execute(
+            "INSERT INTO users (name, role, created_at) VALUES ('loom-upgrade-smoke', 'admin', '2026-01-01 00:00:00')"
+        )
+    before = snapshot_rows(db_url)
+
+    result = smoke(base_url, loom=LOOM, home=home, expected_release="1.1.0", db_url=db_url)
+
+    assert result.passed, result.to_dict()
+    assert snapshot_rows(db_url) == before
+    with connection:
+        connection.execute("DELETE FROM users WHERE name = 'loom-upgrade-smoke'")
+    connection.close()
 
 
 def test_smoke_reports_wrong_release(service):
