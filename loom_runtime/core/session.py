@@ -21,6 +21,7 @@ from loom_runtime.core.settings import EngineSettings, coerce_settings
 from loom_runtime.i18n import _
 from loom_runtime.interpretation import HistoryTurn, NarrationRequest, Provider, create_provider
 from loom_runtime.intervention import InterventionHandler, InterventionOutcome
+from loom_runtime.intervention.handler import NARRATION_IMPORTANCE
 from loom_runtime.intervention.reshape import reshape
 from loom_runtime.memory import MemoryStore, SessionRecord, TurnRecord, relevant_facts
 from loom_runtime.memory.extraction import derive_facts
@@ -172,7 +173,7 @@ class SessionService:
             # provider's narration is remembered the same way.
             new_facts = derive_facts(text, canon, facts, self.settings.max_facts_per_turn)
             for fact in new_facts:
-                store.add_fact(session_id, fact, source="narration", turn_id=turn.id, importance=0.3)
+                store.add_fact(session_id, fact, source="narration", turn_id=turn.id, importance=NARRATION_IMPORTANCE)
             store.touch_session(session_id)
         for fact in new_facts:
             self.plugins.fact_added(context, fact)
@@ -211,7 +212,10 @@ class SessionService:
             canon = self.canon(record.canon_path)
             seed = record.seed if record.seed is not None else self.settings.default_seed
             added: list[str] = []
-            handler = InterventionHandler(store, ConsistencyChecker(canon, self.settings.consistency_level), self.settings.handling_mode, added.append)
+            handler = InterventionHandler(
+                store, ConsistencyChecker(canon, self.settings.consistency_level), self.settings.handling_mode, added.append,
+                derive_facts=lambda text, remembered: derive_facts(text, canon, remembered, self.settings.max_facts_per_turn),
+            )
             outcome = handler.apply(session_id, kind, payload)
         for fact in added:
             self.plugins.fact_added(PluginContext(session_id, seed, outcome.record.turn_index, canon.title, {"language": canon.language}), fact)

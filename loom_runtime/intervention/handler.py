@@ -30,6 +30,10 @@ APPLIED, ADAPTED, REJECTED = "applied", "adapted", "rejected"
 INJECTED_IMPORTANCE = 0.8
 
 FactListener = Callable[[str], None]
+# A function from (narration, facts already remembered) to the new facts the narration states.
+FactDeriver = Callable[[str, list[str]], tuple[str, ...]]
+# Importance of a fact derived from a narration, the same for played and retconned turns.
+NARRATION_IMPORTANCE = 0.3
 
 
 @dataclass(frozen=True)
@@ -45,11 +49,13 @@ class InterventionOutcome:
 class InterventionHandler:
     """Applies interventions to one session's memory, checked against the canon."""
 
-    def __init__(self, store: MemoryStore, checker: ConsistencyChecker, mode: str, on_fact_added: FactListener | None = None) -> None:
+    def __init__(self, store: MemoryStore, checker: ConsistencyChecker, mode: str, on_fact_added: FactListener | None = None,
+                 derive_facts: FactDeriver | None = None) -> None:
         self.store = store
         self.checker = checker
         self.mode = mode
         self._on_fact_added = on_fact_added
+        self._derive_facts = derive_facts
 
     def apply(self, session_id: str, kind: str, payload: Mapping[str, Any]) -> InterventionOutcome:
         """Apply one intervention; raise :class:`InvalidRequestError` for a malformed one."""
@@ -69,9 +75,31 @@ class InterventionHandler:
         if self.store.get_turn(session_id, turn_index) is None:
             raise InvalidRequestError(_("The session has no turn {index} to retcon.").format(index=turn_index) + " " + _("List the turns and pick an existing turn_index."))
         status, text, reasons = self._check(narration, session_id)
+        details: dict[str, Any] = {}
         if status != REJECTED:
             self.store.replace_narration(session_id, turn_index, text)
-        return self._record(session_id, turn_index, RETCON, {"turn_index": turn_index, "narration": narration}, status, reasons, text)
+            details = self._replace_turn_facts(session_id, turn_index, text)
+        outcome = self._record(session_id, turn_index, RETCON, {"turn_index": turn_index, "narration": narration}, status, reasons, text)
+        return InterventionOutcome(outcome.record, outcome.status, outcome.reasons, {**outcome.details, **details})
+
+    def _replace_turn_facts(self, session_id: str, turn_index: int, narration: str) -> dict[str, Any]:
+        """Replace the facts derived from the retconned turn with those of its new narration.
+
+        Without this, recall would keep offering what the replaced text stated. Injected
+        and pinned facts tied to the turn stay.
+        """
+        turn = self.store.get_turn(session_id, turn_index)
+        removed = self.store.delete_derived_facts(turn.id)
+        added: tuple[str, ...] = ()
+        if self._derive_facts is not None:
+            remembered = [fact.content for fact in self.store.list_facts(session_id)]
+            added = self._derive_facts(narration, remembered)
+            for fact in added:
+                self.store.add_fact(session_id, fact, source="narration", turn_id=turn.id, importance=NARRATION_IMPORTANCE)
+                if self._on_fact_added is not None:
+                    self._on_fact_added(fact)
+        logger.info("Retcon of session %s turn %d: %d facts removed, %d added", session_id, turn_index, removed, len(added))
+        return {"facts_removed": removed, "facts_added": list(added)}
 
     def _inject_fact(self, session_id: str, payload: Mapping[str, Any]) -> InterventionOutcome:
         content = _text(payload, "content", alias="fact")

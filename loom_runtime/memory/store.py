@@ -130,6 +130,17 @@ class MemoryStore:
         turn_count = self.connection.execute(sa.delete(turns).where(turns.c.session_id == session_id, turns.c.turn_index > turn_index)).rowcount
         return turn_count, fact_count
 
+    def delete_derived_facts(self, turn_id: int) -> int:
+        """Delete the facts derived from the narration of turn ``turn_id``; return how many.
+
+        Injected (``source`` other than ``narration``) and pinned facts stay, even when
+        they are tied to that turn.
+        """
+        facts = self.tables.facts
+        return self.connection.execute(
+            sa.delete(facts).where(facts.c.turn_id == turn_id, facts.c.source == "narration", facts.c.pinned.is_(False))
+        ).rowcount
+
     def _turn_columns(self) -> list[Any]:
         turns = self.tables.turns
         return [turns.c.id, turns.c.session_id, turns.c.turn_index, turns.c.player_input, turns.c.narration, turns.c.token_count, turns.c.created_at]
