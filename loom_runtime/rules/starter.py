@@ -1,4 +1,8 @@
-"""The starter canon that ``loom init`` writes to ``canon/default.md``."""
+"""The starter canon that ``loom init`` writes to ``canon/default.md``.
+
+The opening must obey the canon's own rules: its ship arrives with the morning tide,
+because the rules let ships arrive only then.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ everyone remembers who owes whom.
 
 ## Opening
 
-A ship no one expected appears at the mouth of the harbour as the sun sets. Ada Finch
+The morning tide brings a ship no one expected to the mouth of the harbour. Ada Finch
 closes her ledger and walks down to the pier.
 """
 
@@ -67,7 +71,7 @@ canon_version: 1
 
 ## 开场
 
-夕阳西下时，一艘没人预料到的船出现在港口外。艾达合上账本，走向码头。
+早潮涌来时，一艘没人预料到的船出现在港口外。艾达合上账本，走向码头。
 """
 
 
