@@ -3,7 +3,8 @@
 There is no systemd on the machines this runs on, so the local target runs the service
 itself: detached in its own session, with ``<state>/service.pid``, ``<state>/service.log``
 and ``<state>/service.json`` (``{"host", "port", "executable"}``). Start waits until
-``/health`` responds; stop sends SIGTERM to the service's process group, then SIGKILL
+``/health`` responds from the started process itself (it, or its child, listens on the
+port); stop sends SIGTERM to the service's process group, then SIGKILL
 after a timeout.
 """
 
@@ -80,8 +81,30 @@ def _log_tail(state: StateFolder) -> str:
     return "\n".join(lines[-LOG_TAIL_LINES:])
 
 
-def wait_for_health(base_url: str, *, timeout: float, pid: int | None = None) -> dict:
-    """Poll ``/health`` until it responds with 200 and return its JSON; raise on timeout."""
+def listens_on(pid: int, port: int) -> bool:
+    """Whether ``pid`` or one of its descendants (uvicorn workers) listens on TCP ``port``."""
+    try:
+        process = psutil.Process(pid)
+        family = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return False
+    for member in family:
+        try:
+            connections = member.net_connections(kind="inet")
+        except psutil.Error:
+            continue
+        if any(c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port for c in connections):
+            return True
+    return False
+
+
+def wait_for_health(base_url: str, *, timeout: float, pid: int | None = None, port: int | None = None) -> dict:
+    """Poll ``/health`` until it responds with 200 and return its JSON; raise on timeout.
+
+    With ``pid`` and ``port``, a 200 only counts once that process (or its child) listens
+    on the port: another service holding the port would otherwise answer for a new
+    service that died at once with "address already in use".
+    """
     deadline = time.monotonic() + timeout
     last_error = ""
     with httpx.Client(timeout=1.0) as client:
@@ -91,8 +114,11 @@ def wait_for_health(base_url: str, *, timeout: float, pid: int | None = None) ->
             try:
                 response = client.get(base_url + "/health")
                 if response.status_code == 200:
-                    return response.json()
-                last_error = f"HTTP {response.status_code}"
+                    if pid is None or port is None or listens_on(pid, port):
+                        return response.json()
+                    last_error = _("another process answers on port {port}").format(port=port)
+                else:
+                    last_error = f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:
                 last_error = type(exc).__name__
             time.sleep(POLL_SECONDS)
@@ -131,7 +157,7 @@ def start(
     _write_atomically(state.service_pid, f"{process.pid}\n")
     _write_atomically(state.service_json, json.dumps({"host": host, "port": port, "executable": executable}))
     try:
-        wait_for_health(f"http://{host}:{port}", timeout=timeout, pid=process.pid)
+        wait_for_health(f"http://{host}:{port}", timeout=timeout, pid=process.pid, port=port)
     except TargetError as exc:
         _terminate(process.pid, timeout=5.0)
         raise TargetError(
