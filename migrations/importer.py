@@ -307,7 +307,7 @@ def _require_empty(connection, path: Path) -> None:
         raise ExportFormatError(
             str(path),
             f"the target database already contains rows in {', '.join(busy)}, but import only loads an empty database.",
-            "Create a fresh database with `loom init --force` (it keeps config, .env and canon), then import.",
+            "Recreate the database with `loom init --force`, which deletes every row it contains (config, .env and canon stay), then import.",
         )
 
 

@@ -65,8 +65,8 @@ _FIXES = {
         N_("Import into a database at the export's release, or one the catalog can map it to."),
     "Import into a database created by the same release as the export, then upgrade it.":
         N_("Import into a database created by the same release as the export, then upgrade it."),
-    "Create a fresh database with `loom init --force` (it keeps config, .env and canon), then import.":
-        N_("Create a fresh database with `loom init --force` (it keeps config, .env and canon), then import."),
+    "Recreate the database with `loom init --force`, which deletes every row it contains (config, .env and canon stay), then import.":
+        N_("Recreate the database with `loom init --force`, which deletes every row it contains (config, .env and canon stay), then import."),
     "The export is inconsistent. Export the source database again.": N_("The export is inconsistent. Export the source database again."),
 }
 

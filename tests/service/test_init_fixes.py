@@ -71,3 +71,21 @@ def test_init_help_documents_deletion(loom):
     text = " ".join(outcome.out.split())
     assert "deleting every row (sessions, turns, facts, users and tokens)" in text
     assert "elsewhere it needs --yes" in text
+
+
+def test_import_fix_says_init_deletes_rows(home, loom, admin_token, tmp_path):
+    export = tmp_path / "full.json"
+    assert loom("--home", home, "export", "--output", export).code == 0
+    outcome = loom("--home", home, "import", "--file", export)
+    assert outcome.code == 1
+    assert outcome.err.splitlines()[1] == (
+        "Fix: Recreate the database with `loom init --force`, which deletes every row it contains "
+        "(config, .env and canon stay), then import.")
+
+
+def test_import_fix_in_chinese(home, loom, admin_token, tmp_path):
+    export = tmp_path / "full.json"
+    assert loom("--home", home, "export", "--output", export).code == 0
+    outcome = loom("--home", home, "--lang", "zh", "import", "--file", export)
+    assert outcome.err.splitlines()[1] == (
+        "解决方法：用 `loom init --force` 重建数据库，它会删除数据库中的所有行（配置、.env 和正典保留），然后再导入。")
