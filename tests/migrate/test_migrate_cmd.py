@@ -250,3 +250,23 @@ def test_jsonl_one_event_per_line(tmp_path):
     assert [event["event"] for event in events] == ["file", "file", "result"]
     assert events[-1]["kind"] == "canon"
     assert events[-1]["changed"] is True
+
+
+def test_llm_section_keeps_place_and_comment(tmp_path):
+    home = home_at(tmp_path, "0.1.0")
+    config = home / "config" / "default_config.yaml"
+    result = run("migrate", "config", "--from", "0.1.0", "--to", "0.2.0", str(home))
+    assert result.returncode == 0, result.stderr
+    text = config.read_text()
+    assert (
+        "  port: 8000  # HTTP API port\n\n"
+        "# Language model used to interpret turns.\n"
+        "llm_providers:\n"
+        "  default: offline\n"
+        "  offline:\n"
+        "    model: loom-offline-small  # 离线模型，不需要网络\n"
+        "    # sampling temperature, 0 to 2\n"
+        "    temperature: 0.7\n\n"
+        "storage:\n"
+    ) in text
+    assert "llm:" not in text
