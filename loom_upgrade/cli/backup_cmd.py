@@ -22,6 +22,7 @@ from loom_upgrade.backup import Progress as BackupProgress
 from loom_upgrade.cli.output import OutputFormat, print_json, stderr_console, stdout_console
 from loom_upgrade.errors import BackupError
 from loom_upgrade.home import detect_home, locate_home
+from loom_upgrade.home.unknown_release import unknown_release_reason
 from loom_upgrade.i18n import _, ngettext
 from loom_upgrade.state import StateFolder
 
@@ -86,11 +87,9 @@ def create(
     _json_errors(output)
     state = detect_home(locate_home(home, required=True), with_tables=False)
     if state.release is None:
-        raise BackupError(
-            _("The release of the home {home} cannot be told, so the backup could not be labelled.").format(home=state.home),
-            path=state.home,
-            fix=_("Run `loom-upgrade status --home {home}` to see what is inconsistent, and fix it first.").format(home=state.home),
-        )
+        # The backup is labelled with the release it restores, so it cannot be made without one.
+        reason, fix = unknown_release_reason(state)
+        raise BackupError(reason, path=state.home, fix=fix)
     show_progress = output is OutputFormat.human
     with _ProgressBars() as bars:
         info = create_backup(

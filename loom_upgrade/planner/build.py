@@ -11,6 +11,7 @@ from loom_upgrade.catalog import Catalog, Release, contains, resolve
 from loom_upgrade.engine.playbook import load_playbook
 from loom_upgrade.errors import CatalogError, UsageError
 from loom_upgrade.home.model import HomeState
+from loom_upgrade.home.unknown_release import unknown_release_reason
 from loom_upgrade.i18n import _
 from loom_upgrade.planner.classify import highest_risk, jump_type
 from loom_upgrade.planner.estimates import estimate_hops
@@ -31,11 +32,8 @@ def tool_version() -> str:
 
 def _detected_release(catalog: Catalog, home: HomeState) -> Release:
     if home.release is None:
-        raise UsageError(
-            _("The release of the home {home} cannot be detected: its database records none.").format(home=home.home),
-            path=home.home,
-            fix=_("Pass the exact release the home runs with --from, e.g. --from 0.9.2."),
-        )
+        reason, fix = unknown_release_reason(home)
+        raise UsageError(reason, path=home.home, fix=fix)
     release = catalog.release(home.release)
     if release is None:
         raise CatalogError(

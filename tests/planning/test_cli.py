@@ -151,3 +151,29 @@ def test_plan_cli_with_home_shows_estimates(tmp_path, make_test_home):
     assert "+interpreter:" in result.stdout
     assert "Estimated backup: " in result.stdout
     assert "they are not measurements." in result.stdout
+
+
+def test_plan_cli_names_unreadable_database(tmp_path):
+    from tests.planning.fixture_home import build_home
+
+    home = build_home(tmp_path / "home", "0.9.3")
+    database = home / "data" / "loom.db"
+    database.write_bytes(b"not a database " * 400)
+
+    plan = run("plan", "--home", str(home), cwd=tmp_path)
+    backup = run("backup", "create", "--home", str(home), "--output", "json", cwd=tmp_path)
+
+    reason = (
+        f"The release of the home {home} cannot be detected. "
+        f"The database sqlite:///{database} cannot be read: file is not a database."
+    )
+    fix = (
+        f"Run loom-upgrade preflight --home {home} to check the database; if it is damaged, restore it with "
+        "loom-upgrade rollback --backup ID (loom-upgrade backup list shows the IDs)."
+    )
+    assert plan.returncode == 2
+    assert f"error: {home}: {reason}\nfix: {fix}\n" in plan.stderr
+    assert "--from" not in plan.stderr
+    assert backup.returncode == 2
+    assert json.loads(backup.stdout)["message"] == reason
+    assert json.loads(backup.stdout)["fix"] == fix
