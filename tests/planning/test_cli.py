@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 
 from loom_upgrade.catalog import load_schema
+from tests.planning.conftest import free_port
 
 LOOM_UPGRADE = Path(sys.executable).parent / "loom-upgrade"
 SIX_VARIABLES = [
@@ -177,3 +178,20 @@ def test_plan_cli_names_unreadable_database(tmp_path):
     assert backup.returncode == 2
     assert json.loads(backup.stdout)["message"] == reason
     assert json.loads(backup.stdout)["fix"] == fix
+
+
+def test_preflight_cli_checks_wheelhouse(tmp_path):
+    from tests.planning.fixture_home import build_home
+
+    home = build_home(tmp_path / "home", "1.0.0")
+    wheelhouse = tmp_path / "wheels"
+    wheelhouse.mkdir()
+
+    port = str(free_port())
+    result = run("preflight", "--home", str(home), "--wheelhouse", str(wheelhouse), "--port", port, "--output", "json", cwd=tmp_path)
+
+    assert result.returncode == 3, result.stderr
+    checks = {check["name"]: check for check in json.loads(result.stdout)["preflight"]["checks"]}
+    assert checks["path-validation"]["detail"] == (
+        f"The new release cannot be installed: no wheel matching loom_narrative-1.1.0-*.whl in {wheelhouse}."
+    )
