@@ -122,7 +122,8 @@ def _check_writable(path: Path) -> None:
     target = Path(os.path.realpath(path))
     for candidate in (target, target.parent):
         if candidate.exists() and not os.access(candidate, os.W_OK):
-            error = PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(candidate))
+            code = errno.EROFS if os.statvfs(candidate).f_flag & os.ST_RDONLY else errno.EACCES
+            error = OSError(code, os.strerror(code), str(candidate))
             raise write_error(Path(path) if candidate == target else candidate, error)
 
 

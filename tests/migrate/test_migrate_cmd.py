@@ -117,8 +117,8 @@ def test_read_only_folder_exits_2(tmp_path):
         result = run("migrate", "canon", "--from", "0.9.3", "--to", "0.10.0", str(home))
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    assert f"error: {sub / 'notes.md'}: cannot write {sub / 'notes.md'}: Permission denied; no file was changed" in result.stderr
-    assert "fix: Make " in result.stderr
+    assert f"error: {sub / 'notes.md'}: cannot write {sub / 'notes.md'}: Read-only file system; no file was changed" in result.stderr
+    assert f"fix: The file system holding {sub / 'notes.md'} is mounted read-only: remount it read-write" in result.stderr
     assert (home / "canon" / "default.md").read_bytes() == before
     assert (sub / "notes.md").read_text() == "## Game Master Notes\n"
 
@@ -270,3 +270,20 @@ def test_llm_section_keeps_place_and_comment(tmp_path):
         "storage:\n"
     ) in text
     assert "llm:" not in text
+
+
+def test_read_only_config_json_error(tmp_path):
+    home = home_at(tmp_path, "0.9.3")
+    folder = home / "config"
+    before = (folder / "default_config.yaml").read_bytes()
+    with read_only(folder):
+        result = run("migrate", "config", "--from", "0.9.3", "--to", "0.10.0", str(home), "--output", "json")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    error = json.loads(result.stdout)
+    assert error["message"] == f"cannot write {folder / 'default_config.yaml'}: Read-only file system; no file was changed"
+    assert error["fix"] == (
+        f"The file system holding {folder / 'default_config.yaml'} is mounted read-only: remount it read-write "
+        "or copy the home elsewhere, then run the command again."
+    )
+    assert (folder / "default_config.yaml").read_bytes() == before
