@@ -20,6 +20,7 @@ from loom_upgrade.backup import (
 )
 from loom_upgrade.backup import Progress as BackupProgress
 from loom_upgrade.cli.output import OutputFormat, print_json, stderr_console, stdout_console
+from loom_upgrade.report.render import id_column, print_view
 from loom_upgrade.errors import BackupError
 from loom_upgrade.home import detect_home, locate_home
 from loom_upgrade.home.unknown_release import unknown_release_reason
@@ -122,13 +123,16 @@ def list_command(
         console.print(_("No backups yet. Create one with `loom-upgrade backup create`."), markup=False)
         return
     table = Table(show_edge=False)
-    table.add_column(_("ID"), no_wrap=True, min_width=max(len(info.id) for info in backups))
-    for header in (_("Created (UTC)"), _("Release"), _("Revision"), _("Database"), _("Size")):
-        table.add_column(header, no_wrap=True)
+    id_column(table, _("ID"), [info.id for info in backups])
+    id_column(table, _("Created (UTC)"), [_short_time(info.created_at) for info in backups])
+    id_column(table, _("Release"), [info.release or "" for info in backups])
+    id_column(table, _("Revision"), [info.db_revision or "" for info in backups])
+    for header in (_("Database"), _("Size")):
+        table.add_column(header, no_wrap=True, overflow="fold")
     for info in backups:
         table.add_row(info.id, _short_time(info.created_at), info.release or "", info.db_revision or "",
                       info.db_kind or "", decimal(info.size))
-    console.print(table)
+    print_view(console, table)
 
 
 def _short_time(created_at: str | None) -> str:

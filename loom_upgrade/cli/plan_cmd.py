@@ -13,6 +13,7 @@ from rich.text import Text
 
 from loom_upgrade.catalog import load_catalog
 from loom_upgrade.cli.output import OutputFormat, print_json, print_jsonl, stdout_console
+from loom_upgrade.report.render import print_view
 from loom_upgrade.errors import LoomUpgradeError, UsageError
 from loom_upgrade.home import detect_home, locate_home
 from loom_upgrade.i18n import _
@@ -80,7 +81,7 @@ def plan(
     append_step_summary(plan_markdown(document))
     if output is OutputFormat.human:
         console = stdout_console()
-        console.print(plan_view(document, _first_hop_diffs(result)))
+        print_view(console, plan_view(document, _first_hop_diffs(result)))
         if out is not None:
             console.print(_("Plan saved to {path}; run it with: loom-upgrade apply {path}").format(path=out), markup=False)
     elif output is OutputFormat.json:

@@ -16,6 +16,7 @@ from loom_upgrade.planner import plan_upgrade
 from loom_upgrade.preflight import run_preflight
 from loom_upgrade.report.document import report_document
 from loom_upgrade.report.human import preflight_view
+from loom_upgrade.report.render import print_view
 from loom_upgrade.report.summary import append_step_summary, preflight_markdown
 from loom_upgrade.targets.base import ArtifactSource
 
@@ -68,7 +69,7 @@ def preflight(
     exit_code = ExitCode.OK if report.passed else ExitCode.PREFLIGHT
     append_step_summary(preflight_markdown(document))
     if output is OutputFormat.human:
-        stdout_console().print(preflight_view(document))
+        print_view(stdout_console(), preflight_view(document))
     elif output is OutputFormat.json:
         print_json(report_document("preflight", exit_code=int(exit_code), preflight=document))
     else:

@@ -9,6 +9,7 @@ import typer
 
 from loom_upgrade.catalog import load_catalog
 from loom_upgrade.cli.output import OutputFormat, print_json, print_jsonl, stdout_console
+from loom_upgrade.report.render import print_view
 from loom_upgrade.home import detect_home, locate_home
 from loom_upgrade.i18n import _
 from loom_upgrade.report.document import releases_document, report_document
@@ -34,7 +35,7 @@ def releases(
 
     home_dir = locate_home(home, required=False)
     current = detect_home(home_dir, catalog, probe_venv=False, with_tables=False).release if home_dir else None
-    stdout_console().print(releases_table(catalog, current))
+    print_view(stdout_console(), releases_table(catalog, current))
     if current is not None:
         stdout_console().print(_("* the release of {home}").format(home=home_dir), markup=False)
 

@@ -18,6 +18,7 @@ from loom_upgrade.report.formatting import (
     human_seconds,
     row_rule_text,
 )
+from loom_upgrade.report.render import id_column
 
 
 def _lines(items: list[str]) -> str:
@@ -30,8 +31,11 @@ def _catalog_lines(items: list[str]) -> str:
 
 
 def releases_table(catalog: Catalog, current: str | None = None) -> Table:
-    table = Table(title=_("Known releases"), box=box.SIMPLE_HEAD)
-    for column in (_("release"), _("date"), _("DB revision"), _("required stop"), _("summary")):
+    table = Table(title=_("Known releases"), box=box.SIMPLE_HEAD, title_justify="left")
+    id_column(table, _("release"), [release.text + " *" for release in catalog.releases])
+    id_column(table, _("date"), [release.date or "" for release in catalog.releases])
+    id_column(table, _("DB revision"), [release.db_revision for release in catalog.releases])
+    for column in (_("required stop"), _("summary")):
         table.add_column(column)
     for release in catalog.releases:
         marker = " *" if release.text == current else ""
@@ -103,9 +107,9 @@ def hop_table(hop: dict[str, Any]) -> Table:
 
 def steps_table(steps: list[dict[str, Any]]) -> Table:
     table = Table(title=_("Steps in order"), box=box.SIMPLE_HEAD, title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column(_("step"))
-    table.add_column(_("kind"))
+    table.add_column("#", justify="right", no_wrap=True)
+    id_column(table, _("step"), [step["id"] for step in steps])
+    id_column(table, _("kind"), [step["kind"] for step in steps])
     for number, step in enumerate(steps, start=1):
         table.add_row(str(number), step["id"], step["kind"])
     return table
@@ -168,7 +172,9 @@ def plan_view(document: dict[str, Any], diffs: list[RenderableType] | None = Non
 def preflight_view(report: dict[str, Any]) -> Group:
     """Build one pass/fail line per check with its measured value, then the fixes of failures."""
     table = Table(title=_("Preflight checks"), box=box.SIMPLE_HEAD, title_justify="left")
-    for column in (_("result"), _("check"), _("measured"), _("detail")):
+    table.add_column(_("result"), no_wrap=True)
+    id_column(table, _("check"), [check["name"] for check in report["checks"]])
+    for column in (_("measured"), _("detail")):
         table.add_column(column)
     for check in report["checks"]:
         if check["passed"]:

@@ -77,3 +77,52 @@ def test_run_markdown_rows_per_step():
     text = run_markdown(events, "done")
     assert "| backup | step-finished | 3 files \\| 2 MiB |" in text
     assert "run-started" not in text
+
+
+def test_print_view_keeps_ids_off_terminal(catalog):
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from loom_upgrade.report.human import releases_table
+    from loom_upgrade.report.render import id_column, print_view
+
+    run_ids = ["20261204T212233Z-4f1c2a", "20261204T212301Z-9b8e7d"]
+    runs = Table()
+    id_column(runs, "run", run_ids)
+    runs.add_column("outcome")
+    for run_id in run_ids:
+        runs.add_row(run_id, "rolled back after a failure at smoke")
+    buffer = io.StringIO()
+    narrow = Console(file=buffer, width=30, color_system=None)
+
+    print_view(narrow, runs)
+    print_view(narrow, releases_table(catalog))
+
+    output = buffer.getvalue()
+    lines = output.splitlines()
+    for run_id in run_ids:
+        assert run_id in output
+    assert "…" not in output
+    assert [line for line in lines if line != line.rstrip()] == []
+    assert any(line.split()[:3] == ["1.0.0", "2026-04-20", "1002"] for line in lines if line.strip())
+
+
+def test_id_column_survives_narrow_terminal():
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from loom_upgrade.report.render import id_column, print_view
+
+    backup_id = "20261204T212233Z-0.9.3-a1b2c3"
+    table = Table()
+    id_column(table, "ID", [backup_id])
+    table.add_column("size")
+    table.add_row(backup_id, "748.2 MB")
+    buffer = io.StringIO()
+    print_view(Console(file=buffer, width=24, force_terminal=True, color_system=None), table)
+
+    assert backup_id in buffer.getvalue()
