@@ -274,6 +274,7 @@ def _cleanup_run_dir(ctx: RunContext, outcome: RunOutcome) -> None:
         shutil.rmtree(ctx.run_dir / "pre-image", ignore_errors=True)
         for scratch in ctx.run_dir.glob("venv-*"):
             shutil.rmtree(scratch, ignore_errors=True)
+        ctx.target.artifact_cleanup()  # a staging venv a killed install left, never used now
 
 
 # Dry run -------------------------------------------------------------------------------
@@ -363,6 +364,7 @@ def rollback_to_backup(home: Path, reference: str, *, discard_writes: bool = Fal
                     target.artifact_restore(record)
                     restored_artifact = True
                 was_running = bool(run.context.get("service_was_running", was_running))
+            target.artifact_cleanup()
             if was_running:
                 target.start_service()
             release = components.detect(home).release

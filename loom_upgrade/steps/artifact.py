@@ -1,11 +1,13 @@
 """The ``artifact-switch`` step: the code of the target release replaces the old one.
 
-The new release is installed beside the old one first, so the switch itself is two
-renames. Undo puts the old artifact back unchanged; it is never reinstalled.
+The new release is installed in the state folder first, so the switch itself is two
+renames. The switch journals what the home had (a venv or none) before its first
+rename, so undo after a kill at any point puts back exactly that; it never reinstalls.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from loom_upgrade.engine.context import RunContext
@@ -37,19 +39,34 @@ class ArtifactSwitchStep(Step):
         location = ctx.values.get("artifact_prepared")
         if location and not ctx.values.get("artifact_record"):
             ctx.target.artifact_discard(PreparedArtifact(ctx.to_release, location))
+        # An install killed before it was journaled leaves a staging folder no value names.
+        ctx.target.artifact_cleanup()
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
         if ctx.options.no_artifact:
             return {"summary": _("--no-artifact: the code is left to the operator."), "switched": False}
+        earlier = ctx.values.get("artifact_record")
+        if earlier is not None:
+            # A resumed run whose switch was killed: finished, or put back to its start.
+            if ctx.target.artifact_version() == ctx.to_release:
+                return self._switched(ctx, earlier)
+            ctx.target.artifact_restore(earlier)
         location = ctx.values.get("artifact_prepared")
-        if location:
+        if location and (earlier is None or Path(location).exists()):
             prepared = PreparedArtifact(ctx.to_release, location)
         else:  # a playbook without preflight, or a run killed before its preparation was journaled
             prepared = ctx.target.artifact_install(ctx.to_release, ctx.options.artifact_source)
             ctx.remember(artifact_prepared=prepared.location)
         ctx.crash_point("middle")
-        record = ctx.target.artifact_switch(prepared, previous_release=ctx.from_release)
-        ctx.remember(artifact_record=record)
+        record = ctx.target.artifact_switch(
+            prepared,
+            previous_release=ctx.from_release,
+            journal=lambda switch: ctx.remember(artifact_record=switch),
+            checkpoint=ctx.crash_point,
+        )
+        return self._switched(ctx, record)
+
+    def _switched(self, ctx: RunContext, record: dict[str, Any]) -> dict[str, Any]:
         return {
             "summary": _("Switched the code to {version}.").format(version=ctx.to_release),
             "switched": True,
@@ -60,6 +77,7 @@ class ArtifactSwitchStep(Step):
         switch = record.data.get("record") or ctx.values.get("artifact_record")
         if switch is not None:
             ctx.target.artifact_restore(switch)
+            ctx.target.artifact_cleanup()
             return
         # Interrupted before or during the switch: the target works out from its own
         # state whether the old artifact was already moved aside.
@@ -71,3 +89,4 @@ class ArtifactSwitchStep(Step):
                 "prepared": ctx.values.get("artifact_prepared"),
             }
         )
+        ctx.target.artifact_cleanup()

@@ -70,10 +70,26 @@ def verify_rolled_back(ctx: RunContext) -> None:
     check_release(ctx, ctx.from_release)
     if ctx.values.get("backup_verified"):
         check_rows(ctx, [])
+    check_code_restored(ctx)
     was_running = bool(ctx.values.get("service_was_running"))
     if ctx.target.service_status().running != was_running:
         raise MigrationError(
             _("The service should be {expected} after the rollback, but it is not.").format(
                 expected=_("running") if was_running else _("stopped")
             )
+        )
+
+
+def check_code_restored(ctx: RunContext) -> None:
+    """Check that the code runs the version it ran before the artifact switch, when one began."""
+    record = ctx.values.get("artifact_record")
+    if not record or "version_before" not in record:
+        return
+    found = ctx.target.artifact_version()
+    if found != record["version_before"]:
+        raise MigrationError(
+            _("After the rollback the code reports LOOM {found}, not {expected} as before the upgrade.").format(
+                found=found or "-", expected=record["version_before"] or "-"
+            ),
+            fix=_("Put the earlier release back in {home}/venv, then run loom-upgrade status.").format(home=ctx.home),
         )

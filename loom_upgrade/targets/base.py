@@ -8,6 +8,7 @@ raise ``NotImplementedError`` with a sentence saying what is missing.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,8 +120,20 @@ class Target(abc.ABC):
         """Install ``version`` beside the running code (at ``location`` when given)."""
         raise NotImplementedError(f"The {self.kind} target cannot install a LOOM release.")
 
-    def artifact_switch(self, prepared: PreparedArtifact, *, previous_release: str) -> dict[str, Any]:
-        """Make the prepared artifact the one the service runs; return what undo needs."""
+    def artifact_switch(
+        self,
+        prepared: PreparedArtifact,
+        *,
+        previous_release: str,
+        journal: Callable[[dict[str, Any]], None] | None = None,
+        checkpoint: Callable[[str], None] | None = None,
+    ) -> dict[str, Any]:
+        """Make the prepared artifact the one the service runs; return what undo needs.
+
+        ``journal`` receives that record before anything changes, so that undo after a
+        kill at any point restores exactly the previous state; ``checkpoint(name)`` is
+        called between the switch's own actions (a crash-testing hook).
+        """
         raise NotImplementedError(f"The {self.kind} target cannot switch LOOM releases.")
 
     def artifact_restore(self, record: dict[str, Any]) -> None:
@@ -130,3 +143,6 @@ class Target(abc.ABC):
     def artifact_discard(self, prepared: PreparedArtifact) -> None:
         """Remove a prepared artifact that was never switched to."""
         raise NotImplementedError(f"The {self.kind} target cannot discard a prepared LOOM release.")
+
+    def artifact_cleanup(self) -> None:
+        """Remove whatever a killed or rolled-back run left in the staging area; nothing by default."""

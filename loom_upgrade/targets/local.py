@@ -2,8 +2,9 @@
 
 The service runs ``loom serve`` from the home's ``venv/bin/loom`` (else ``loom`` on PATH)
 on 127.0.0.1 and the port of the home's ``server.port`` (overridable). The artifact is
-the home's ``venv/``: a new release is installed into ``venv.new`` and swapped in, and the
-old one is kept in the state folder as ``venv.previous-<release>`` for rollback.
+the home's ``venv/``: a new release is installed into ``<state>/staging/venv`` (so that
+nothing in the home changes before the backup) and renamed in at the switch, and the old
+one is kept in the state folder as ``venv.previous-<release>`` for rollback.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -29,6 +31,7 @@ from loom_upgrade.targets.base import ArtifactSource, CommandResult, PreparedArt
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8000
+STAGING_DIRNAME = "staging"
 SERVICE_HOST = "127.0.0.1"
 
 
@@ -49,7 +52,8 @@ class LocalTarget(Target):
 
     @property
     def venv_new(self) -> Path:
-        return self.home / "venv.new"
+        """Where the new release is installed: in the state folder, never in the home itself."""
+        return self.state.root / STAGING_DIRNAME / "venv"
 
     def previous_venv(self, release: str) -> Path:
         return self.state.root / f"venv.previous-{release}"
@@ -146,6 +150,7 @@ class LocalTarget(Target):
             )
         began = time.monotonic()
         folder = Path(location) if location else self.venv_new
+        folder.parent.mkdir(parents=True, exist_ok=True)
         venvs.create_venv(folder, venvs.base_python(self.venv), version, source)
         installed = venvs.loom_version(folder, home=self.home)
         if installed != version:
@@ -161,16 +166,38 @@ class LocalTarget(Target):
             version=version, location=str(folder), details={"seconds": round(time.monotonic() - began, 3)}
         )
 
-    def artifact_switch(self, prepared: PreparedArtifact, *, previous_release: str) -> dict[str, Any]:
+    def artifact_switch(
+        self,
+        prepared: PreparedArtifact,
+        *,
+        previous_release: str,
+        journal: Callable[[dict[str, Any]], None] | None = None,
+        checkpoint: Callable[[str], None] | None = None,
+    ) -> dict[str, Any]:
         previous = self.previous_venv(previous_release)
         had_venv = self.venv.exists()
-        record = {"had_venv": had_venv, "previous": str(previous), "version": prepared.version}
+        record = {
+            "had_venv": had_venv,
+            "previous": str(previous),
+            "version": prepared.version,
+            "staged": prepared.location,
+            # What the home ran before, so that a rollback can check it runs it again.
+            "version_before": self.artifact_version(),
+        }
+        if had_venv and previous.exists():
+            shutil.rmtree(previous)  # kept from an earlier upgrade from the same release
+        # Journaled before the first rename: a kill at any point of the switch leaves a
+        # record that says exactly what the home had, so undo restores that and no more.
+        if journal is not None:
+            journal(record)
         if had_venv:
-            if previous.exists():
-                shutil.rmtree(previous)  # kept from an earlier upgrade from the same release
             self.state.ensure()
             os.rename(self.venv, previous)
+            if checkpoint is not None:
+                checkpoint("old-moved")
         os.rename(prepared.location, self.venv)
+        if checkpoint is not None:
+            checkpoint("new-moved")
         found = venvs.loom_version(self.venv, home=self.home)
         if found != prepared.version:
             raise TargetError(
@@ -181,36 +208,62 @@ class LocalTarget(Target):
         return record
 
     def artifact_restore(self, record: dict[str, Any]) -> None:
+        """Put the home's code back exactly as the record says it was: the old venv, or none."""
         if record.get("interrupted"):
-            record = self._interrupted_switch(record)
-            if record is None:
+            restored = self._interrupted_switch(record)
+            if restored is None:
                 return
+            record = restored
         previous = Path(record["previous"])
-        if record.get("had_venv") and not previous.exists():
+        if record.get("had_venv"):
+            self._put_back(previous)
+        elif self.venv.exists():
+            # The home had no venv before the switch, so any venv now is the new release's.
+            self._discard_folder(self.venv, record.get("version", "new"))
+            log.info("removed %s: the home had no venv before the upgrade", self.venv)
+
+    def _put_back(self, previous: Path) -> None:
+        if not previous.exists():
             if self.venv.exists():
-                return  # already restored by an earlier, interrupted rollback
+                return  # never moved aside, or already restored by an earlier, interrupted rollback
             raise TargetError(
                 _("Neither {venv} nor the kept {previous} exists; the old release cannot be restored.").format(
                     venv=self.venv, previous=previous
                 )
             )
         if self.venv.exists():
-            discarded = self.state.root / f"venv.failed-{record.get('version', 'new')}"
-            if discarded.exists():
-                shutil.rmtree(discarded)
-            os.rename(self.venv, discarded)
-            shutil.rmtree(discarded, ignore_errors=True)
-        if record.get("had_venv"):
-            os.rename(previous, self.venv)
+            self._discard_folder(self.venv, "new")
+        os.rename(previous, self.venv)
+
+    def _discard_folder(self, folder: Path, label: str) -> None:
+        # Renamed first so that a kill during the slow delete never leaves a half venv at venv/.
+        discarded = self.state.root / f"venv.failed-{label}"
+        if discarded.exists():
+            shutil.rmtree(discarded)
+        self.state.ensure()
+        os.rename(folder, discarded)
+        shutil.rmtree(discarded, ignore_errors=True)
 
     def _interrupted_switch(self, record: dict[str, Any]) -> dict[str, Any] | None:
-        """Turn the facts of a switch killed half way into a normal record, or discard its preparation."""
-        if record.get("prepared") and Path(record["prepared"]) != self.venv:
-            shutil.rmtree(record["prepared"], ignore_errors=True)  # prepared, never switched to
+        """Turn the facts of a switch killed before its record was journaled into a normal record.
+
+        Runs journal the record before the first rename, so only journals of earlier
+        versions can leave the old venv moved aside without one.
+        """
+        prepared = record.get("prepared")
+        if prepared and Path(prepared) != self.venv:
+            shutil.rmtree(prepared, ignore_errors=True)  # prepared, never switched to
         previous = self.previous_venv(record["previous_release"])
-        if previous.exists():
+        if previous.exists() and not self.venv.exists():
             return {"had_venv": True, "previous": str(previous), "version": record["version"]}
         return None  # the old venv was never moved: nothing to put back
+
+    def artifact_cleanup(self) -> None:
+        """Remove the staging folder a killed or rolled-back run left; the home never uses it."""
+        staging = self.state.root / STAGING_DIRNAME
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+            log.info("removed the staging folder %s", staging)
 
     def artifact_discard(self, prepared: PreparedArtifact) -> None:
         shutil.rmtree(prepared.location, ignore_errors=True)

@@ -85,7 +85,8 @@ def test_crash_on_postgres(deployment, postgres_server, crash_at):
     _crash_resume_and_rollback(first, second, crash_at)
 
 
-def test_crash_inside_artifact_switch(deployment, upgrade_wheelhouse):
+@pytest.mark.parametrize("point", ["middle", "old-moved"])
+def test_crash_inside_artifact_switch(deployment, upgrade_wheelhouse, point):
     homes = [deployment("1.0.0", turns=10), deployment("1.0.0", turns=10)]
     for deployed in homes:
         deployed.install_venv("1.0.0", upgrade_wheelhouse)
@@ -93,7 +94,7 @@ def test_crash_inside_artifact_switch(deployment, upgrade_wheelhouse):
     before = tree_digest(second.home)
     crashed = [
         _start(deployed, "apply", "--home", str(deployed.home), "--yes", "--wheelhouse", str(upgrade_wheelhouse),
-               "--playbook", str(deployed.playbook), crash_at="artifact-switch:middle")
+               "--playbook", str(deployed.playbook), crash_at=f"artifact-switch:{point}")
         for deployed in homes
     ]
     for process in crashed:
@@ -108,6 +109,24 @@ def test_crash_inside_artifact_switch(deployment, upgrade_wheelhouse):
     assert first.health()["version"] == "1.1.0"
     assert detect(second.home).release == "1.0.0"
     assert differing(before, tree_digest(second.home)) == []
+
+
+def test_rollback_of_switch_into_home_without_venv(deployment, upgrade_wheelhouse):
+    deployed = deployment("1.0.0", turns=5)
+    assert not (deployed.home / "venv").exists()
+    before = tree_digest(deployed.home)
+    crashed = _start(deployed, "apply", "--home", str(deployed.home), "--yes", "--wheelhouse", str(upgrade_wheelhouse),
+                     "--playbook", str(deployed.playbook), crash_at="artifact-switch:new-moved")
+    code, output = _finish(crashed)
+    assert code == -signal.SIGKILL, output
+    assert (deployed.home / "venv").is_dir()  # the new release's venv, switched in
+
+    code, output = _finish(_start(deployed, "rollback", "--home", str(deployed.home), "--yes"))
+
+    assert code == 0, output
+    assert not (deployed.home / "venv").exists()
+    assert not (deployed.home / ".loom-upgrade" / "staging").exists()
+    assert differing(before, tree_digest(deployed.home)) == []
 
 
 def test_resume_without_interrupted_run(deployment):

@@ -48,7 +48,7 @@ def test_switched_venv_runs_and_restores_byte_for_byte(local_home, upgrade_wheel
 
     assert target.artifact_version() == "1.1.0"
     script = (local_home / "venv" / "bin" / "loom").read_text(encoding="utf-8")
-    assert "venv.new" not in script
+    assert "staging" not in script
     assert (local_home / ".loom-upgrade" / "venv.previous-1.0.0").is_dir()
 
     target.artifact_restore(record)
@@ -94,4 +94,4 @@ def test_restore_after_switch_killed_between_renames(local_home, upgrade_wheelho
 
     assert _tree(local_home / "venv") == old_tree
     assert target.artifact_version() == "1.0.0"
-    assert not (local_home / "venv.new").exists()
+    assert not os.path.exists(prepared.location)

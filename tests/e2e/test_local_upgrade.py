@@ -49,7 +49,14 @@ def test_apply_switches_running_service(deployment, upgrade_wheelhouse):
     assert poller.versions() == ["1.0.0", "1.1.0"]
     print(f"downtime seen by a client polling /health every 50 ms: {poller.longest_outage():.2f} s")
     assert (deployed.home / STATE / "venv.previous-1.0.0" / "bin" / "loom").exists()
+    assert not (deployed.home / STATE / "staging").exists()
     assert not (deployed.home / "venv.new").exists()
+    # Short downtime: the new release was installed (in the state folder) before the stop.
+    records = journal_records(deployed.home)
+    prepared_at = next(i for i, r in enumerate(records) if r.get("type") == "context" and "artifact_prepared" in r["values"])
+    stopped_at = next(i for i, r in enumerate(records) if r.get("type") == "step" and r["id"] == "stop")
+    assert prepared_at < stopped_at
+    assert records[prepared_at]["values"]["artifact_prepared"] == str(deployed.home / STATE / "staging" / "venv")
     rows_after = _row_counts(deployed.home)
     for table, count in rows_before.items():
         # The smoke test adds its own session, turns, user and token; nothing is lost.

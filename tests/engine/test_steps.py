@@ -56,7 +56,8 @@ def test_artifact_switch_and_undo(tmp_path):
     step.prepare(ctx)
     data = step.run(ctx)
     assert target.version == "1.1.0"
-    assert data["record"] == {"previous_version": "1.0.0"}
+    assert data["record"] == {"previous_version": "1.0.0", "version_before": "1.0.0"}
+    assert ctx.values["artifact_record"] == data["record"]  # journaled by the switch itself
 
     step.undo(ctx, StepRecord("artifact-switch", "artifact-switch", "done", data=data))
     assert target.version == "1.0.0"
