@@ -1,7 +1,7 @@
 """Canon rewrites: a release's pattern rules applied line by line to ``canon/**/*.md``.
 
-Markdown is parsed with markdown-it-py to find fenced and indented code blocks, raw HTML
-blocks such as ``<pre>`` and the YAML front matter; pattern rules never touch those lines. Each rule is applied to one
+Markdown is parsed with markdown-it-py to find code blocks (fenced and indented), raw HTML
+blocks such as ``<pre>``, and the YAML front matter. Pattern rules never touch those lines. Each rule is applied to one
 line with its line ending and trailing blanks set aside, so CRLF endings, hard line
 breaks (two trailing spaces) and a missing final newline survive. A rule written as
 ``{front_matter: <config operation>}`` edits the front matter like a config file.

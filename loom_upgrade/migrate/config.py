@@ -518,7 +518,7 @@ def _alias_value_error(state: YamlState, found: Found, key: str) -> MigrationErr
     match = re.match(r"\s*:\s*\*([^\s,\]}]+)", after_key)
     anchor = match.group(1) if match else "?"
     return MigrationError(
-        _("{name}: {key} is the alias *{anchor}, so its value cannot be rewritten where it stands").format(
+        _("{name}: {key} is the alias *{anchor}, so the template cannot rewrite its value in place").format(
             name=state.path.name, key=key, anchor=anchor
         ),
         path=state.path,

@@ -191,7 +191,7 @@ def test_move_alias_value_names_anchor():
             "x: &dbp data/loom.db\nstorage:\n  path: *dbp\n",
             {"move_key": {"path": "storage.path", "to": "storage.url", "template": "sqlite:///{value}"}},
         )
-    assert caught.value.message == "config.yaml: storage.path is the alias *dbp, so its value cannot be rewritten where it stands"
+    assert caught.value.message == "config.yaml: storage.path is the alias *dbp, so the template cannot rewrite its value in place"
     assert caught.value.line == 3
     assert caught.value.fix == "Write the value of the anchor &dbp in place of *dbp in config.yaml, then run the migration again."
 
