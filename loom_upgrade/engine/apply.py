@@ -23,7 +23,7 @@ from loom_upgrade.engine.events import Event, EventBus
 from loom_upgrade.engine.journal import Journal, RunState, last_unfinished_run, new_run_id
 from loom_upgrade.engine.lock import DeploymentLock
 from loom_upgrade.engine.playbook import load_playbook
-from loom_upgrade.engine.runner import Engine, RunOutcome
+from loom_upgrade.engine.runner import Engine, RunOutcome, check_fail_at_names
 from loom_upgrade.errors import OperatorActionError, RolledBackError, UsageError
 from loom_upgrade.i18n import _
 from loom_upgrade.state import StateFolder
@@ -81,6 +81,8 @@ def _fresh_run(request: ApplyRequest, home: Path, state: StateFolder, bus: Event
     from loom_upgrade.home import detect_home
     from loom_upgrade.planner import ALREADY_AT_TARGET, check_fresh, load_plan, plan_upgrade
 
+    playbook = load_playbook(request.playbook)
+    check_fail_at_names(playbook, request.options.fail_at)
     catalog = load_catalog()
     home_state = detect_home(home, catalog)
     if request.plan_file is not None:
@@ -99,7 +101,6 @@ def _fresh_run(request: ApplyRequest, home: Path, state: StateFolder, bus: Event
     if not plan.hops:
         return ApplyResult(journal.OUTCOME_NOTHING_TO_DO, home_state.release, plan.target)
 
-    playbook = load_playbook(request.playbook)
     hops = [Hop(index=hop.index, from_release=hop.source, to_release=hop.target, path=hop.path) for hop in plan.hops]
     by_index = {hop.index: hop for hop in hops}
     load_step_modules()

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from loom_upgrade.engine import events, journal
 from loom_upgrade.engine.context import RunContext
@@ -68,6 +69,33 @@ def match_fail_at(steps: list[Step], fail_at: str | None) -> str | None:
     raise UsageError(
         _("--fail-at {name} names no step of this plan.").format(name=fail_at),
         fix=_("Use a step id or kind of this plan: {known}.").format(known=known),
+    )
+
+
+def check_fail_at_names(playbook: Any, fail_at: str | None) -> None:
+    """Reject a ``--fail-at`` that names no step of the playbook, before anything is planned.
+
+    Accepted: a step id or kind, a per-hop step id or kind, or ``hop<N>.<per-hop id>``.
+    """
+    if not fail_at:
+        return
+    names: list[str] = []
+    per_hop: set[str] = set()
+    for item in playbook.steps:
+        children = getattr(item, "steps", None)
+        if children is None:
+            names += [item.id, item.kind]
+            continue
+        for child in children:
+            names += [child.id, child.kind]
+            per_hop.update((child.id, child.kind))
+    prefix, dot, rest = fail_at.partition(".")
+    if fail_at in names or (dot and prefix.startswith("hop") and prefix[3:].isdigit() and rest in per_hop):
+        return
+    known = ", ".join(dict.fromkeys(names))
+    raise UsageError(
+        _("--fail-at {name} names no step of the playbook {playbook}.").format(name=fail_at, playbook=playbook.path),
+        fix=_("Use a step id or kind of the playbook: {known}.").format(known=known),
     )
 
 

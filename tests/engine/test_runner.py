@@ -117,3 +117,29 @@ def test_engine_events_cover_each_step(tmp_path):
     assert seen[0] == ("run-started", None)
     assert ("step-finished", "write-b") in seen
     assert seen[-1] == ("run-finished", None)
+
+
+def test_fail_at_checked_against_playbook_names():
+    from loom_upgrade.engine.playbook import load_playbook
+    from loom_upgrade.engine.runner import check_fail_at_names
+
+    playbook = load_playbook()
+    for name in ("smoke", "db-migrate", "verify-data", "hop2.db-migrate", "artifact-switch"):
+        check_fail_at_names(playbook, name)
+    with pytest.raises(UsageError) as info:
+        check_fail_at_names(playbook, "nosuch")
+    assert "--fail-at nosuch names no step of the playbook" in info.value.message
+    assert "smoke" in info.value.fix
+    with pytest.raises(UsageError):
+        check_fail_at_names(playbook, "hopx.db-migrate")
+
+
+def test_fail_at_rejected_when_home_already_at_target(make_home):
+    from loom_upgrade.engine.apply import ApplyRequest, apply
+    from loom_upgrade.engine.context import ApplyOptions
+
+    home = make_home("1.1.0", turns=2)
+    with pytest.raises(UsageError) as info:
+        apply(ApplyRequest(home=home, options=ApplyOptions(fail_at="nosuch")))
+    assert info.value.exit_code == 2
+    assert "--fail-at nosuch" in info.value.message
