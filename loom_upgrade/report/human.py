@@ -19,6 +19,7 @@ from loom_upgrade.report.formatting import (
     row_rule_text,
 )
 from loom_upgrade.report.render import id_column
+from loom_upgrade.report.words import hop_type_word, path_word, risk_word
 
 
 def _lines(items: list[str]) -> str:
@@ -60,9 +61,9 @@ def _row_lines(hop: dict[str, Any]) -> str:
 def _hop_rows(hop: dict[str, Any]) -> list[tuple[str, str]]:
     other_config = [op for op in hop["config_ops"] if op not in hop["new_config"]]
     rows = [
-        (_("Type"), hop["type"]),
-        (_("Risk"), hop["risk"]),
-        (_("Path"), hop["path"] + (_(" (required stop)") if hop["required_stop"] else "")),
+        (_("Type"), hop_type_word(hop["type"])),
+        (_("Risk"), risk_word(hop["risk"])),
+        (_("Path"), path_word(hop["path"]) + (_(" (required stop)") if hop["required_stop"] else "")),
         (_("Breaking changes"), _catalog_lines(hop["breaking_changes"])),
         (_("Deprecations"), _catalog_lines(hop["deprecations"])),
         (_("New config options"), _lines([config_op_text(op) for op in hop["new_config"]])),
@@ -120,9 +121,9 @@ def _summary_lines(document: dict[str, Any]) -> list[str]:
         _("Upgrade {source} -> {target}: {type}, risk {risk}, path {path}, {count} hop(s).").format(
             source=document["from"],
             target=document["to"],
-            type=document["type"],
-            risk=document["risk"],
-            path=document["path"],
+            type=hop_type_word(document["type"]),
+            risk=risk_word(document["risk"]),
+            path=path_word(document["path"]),
             count=len(document["hops"]),
         )
     ]

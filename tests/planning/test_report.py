@@ -29,6 +29,22 @@ def test_plan_view_lists_hop_details(catalog):
     assert "manifest-v0-to-v1" in text
 
 
+def test_plan_view_translates_values(catalog):
+    from loom_upgrade.i18n import current_language, set_language
+
+    plan = build_plan(catalog, catalog.release("0.10.0"), catalog.release("1.0.0"))
+    previous = current_language()
+    set_language("zh_CN")
+    try:
+        text = _render(plan_view(plan.to_document()))
+    finally:
+        set_language(previous)
+
+    assert text.splitlines()[0] == "升级 0.10.0 -> 1.0.0：主版本，风险 高，路径 原地，共 1 跳。"
+    assert "major" not in text
+    assert "in-place" not in text
+
+
 def test_plan_view_without_colour_has_no_escapes(catalog):
     plan = build_plan(catalog, catalog.release("1.0.0"), catalog.release("1.1.0"))
     console = Console(width=120, no_color=True, force_terminal=False, record=True)
@@ -69,14 +85,66 @@ def test_step_summary_skipped_when_unset():
     assert append_step_summary("## x\n", {}) is None
 
 
-def test_run_markdown_rows_per_step():
-    events = [
-        {"kind": "run-started", "run_id": "r1"},
-        {"kind": "step-finished", "step_id": "backup", "message": "3 files | 2 MiB"},
+def _failed_run_events():
+    return [
+        {"kind": "run-started", "run_id": "r1", "time": 100.0,
+         "data": {"from_release": "0.9.3", "to_release": "1.1.0", "steps": ["backup", "smoke"]}},
+        {"kind": "step-started", "step_id": "backup", "time": 100.0},
+        {"kind": "step-progress", "step_id": "backup", "time": 100.5, "data": {"done": 1, "total": 2}},
+        {"kind": "step-finished", "step_id": "backup", "time": 102.5, "message": "3 files | 2 MiB"},
+        {"kind": "step-started", "step_id": "smoke", "time": 103.0},
+        {"kind": "step-failed", "step_id": "smoke", "time": 104.0, "message": "api-turn failed"},
+        {"kind": "rollback-started", "run_id": "r1", "time": 104.0, "message": "api-turn failed"},
+        {"kind": "rollback-step", "step_id": "backup", "time": 105.0, "data": {"ok": True}},
+        {"kind": "run-finished", "run_id": "r1", "time": 106.0,
+         "data": {"outcome": "rolled-back", "failed_step": "smoke", "error": "api-turn failed", "duration": 6.0}},
     ]
-    text = run_markdown(events, "done")
-    assert "| backup | step-finished | 3 files \\| 2 MiB |" in text
-    assert "run-started" not in text
+
+
+def test_run_markdown_rows_per_step():
+    from loom_upgrade.errors import RolledBackError
+
+    error = RolledBackError("The upgrade failed at smoke: api-turn failed.", fix="Read the service log.")
+
+    text = run_markdown(_failed_run_events(), "RolledBackError", error)
+
+    assert text == (
+        "## loom-upgrade: failed at smoke and rolled back to 0.9.3\n"
+        "\n"
+        "| step | status | duration | detail |\n"
+        "| --- | --- | --- | --- |\n"
+        "| backup | undone | 2.5 s | 3 files \\| 2 MiB |\n"
+        "| smoke | failed | - | api-turn failed |\n"
+        "\n"
+        "Error: The upgrade failed at smoke: api-turn failed.\n"
+        "\n"
+        "Fix: Read the service log.\n"
+    )
+
+
+def test_run_markdown_done_heading():
+    events = [
+        {"kind": "run-started", "data": {"from_release": "0.9.3", "to_release": "1.1.0", "steps": []}},
+        {"kind": "run-finished", "data": {"outcome": "done"}},
+    ]
+    assert run_markdown(events, "done").startswith("## loom-upgrade: upgraded 0.9.3 -> 1.1.0\n")
+
+
+def test_run_markdown_in_chinese():
+    from loom_upgrade.i18n import current_language, set_language
+
+    previous = current_language()
+    set_language("zh_CN")
+    try:
+        text = run_markdown(_failed_run_events(), "RolledBackError")
+    finally:
+        set_language(previous)
+
+    assert text.splitlines()[0] == "## loom-upgrade：在 smoke 处失败，已回滚到 0.9.3"
+    assert "| backup | 已撤销 | 2.5 秒 | 3 files \\| 2 MiB |" in text
+    assert "| smoke | 未通过 | - | api-turn failed |" in text
+    assert "RolledBackError" not in text
+    assert "rolled-back" not in text
 
 
 def test_print_view_keeps_ids_off_terminal(catalog):
