@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 
 from loom_upgrade.i18n import detect_language, set_language
@@ -66,11 +67,32 @@ def main_options(
 ) -> None:
     if lang is not None:
         set_language(lang)
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(verbose)
+
+
+class _QuietUnlessMachineOutput(logging.Filter):
+    """Without ``-v``, keep log records off the terminal in human output.
+
+    The CLI already shows the same facts in the operator's language (the ✗ line, the
+    stale-lock notice); English log lines would repeat them. In json and jsonl output
+    warnings still reach standard error, where CI logs keep them apart from the document.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return os.environ.get("LOOM_UPGRADE_OUTPUT") in ("json", "jsonl") and record.levelno >= logging.WARNING
+
+
+def configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if not verbose:
+        handler.addFilter(_QuietUnlessMachineOutput())
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "loom_upgrade_cli", False)]:
+        root.removeHandler(old)
+    handler.loom_upgrade_cli = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 _register_commands()
