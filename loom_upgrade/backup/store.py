@@ -54,13 +54,13 @@ def resolve_backup(state_dir: Path, path_or_id: str | Path) -> BackupInfo:
     matches = [info for info in backups if info.id == text] or [info for info in backups if info.id.startswith(text)]
     if len(matches) == 1:
         return matches[0]
-    known = ", ".join(info.id for info in backups[-5:]) or _("none")
+    known = ", ".join(info.id for info in reversed(backups[-5:])) or _("none")
     if not matches:
         raise BackupError(
             _("No backup {name} was found: it is neither a backup folder, a .tar.gz archive nor a backup id in {folder}.").format(
                 name=text, folder=backups_dir(state_dir)
             ),
-            fix=_("Pass a path or one of the ids that `loom-upgrade backup list` shows (newest: {known}).").format(known=known),
+            fix=_("Pass a path or one of the ids that `loom-upgrade backup list` shows (newest first: {known}).").format(known=known),
         )
     raise BackupError(
         _("The id prefix {name} matches {count} backups.").format(name=text, count=len(matches)),
@@ -101,12 +101,16 @@ class PruneResult:
     removed: list[BackupInfo]
     kept: list[BackupInfo]
     removed_partial: list[Path]
+    kept_as_newest: str | None = None  # id kept beyond --keep because the newest is always kept
+    kept_for_runs: tuple[str, ...] = ()  # ids kept beyond --keep because an unfinished run needs them
 
     def to_dict(self) -> dict:
         return {
             "removed": [info.to_dict() for info in self.removed],
             "kept": [info.to_dict() for info in self.kept],
             "removed_partial": [str(path) for path in self.removed_partial],
+            "kept_as_newest": self.kept_as_newest,
+            "kept_for_runs": list(self.kept_for_runs),
         }
 
 
@@ -123,12 +127,16 @@ def prune_backups(state_dir: Path, keep: int, *, dry_run: bool = False) -> Prune
     backups = list_backups(state_dir)
     protected = referenced_by_unfinished_runs(state_dir)
     keep_ids = {info.id for info in backups[-keep:]} if keep else set()
-    if backups:
-        keep_ids.add(backups[-1].id)
-    removed, kept = [], []
+    kept_as_newest = None
+    if backups and backups[-1].id not in keep_ids:
+        kept_as_newest = backups[-1].id
+        keep_ids.add(kept_as_newest)
+    removed, kept, kept_for_runs = [], [], []
     for info in backups:
         if info.id in keep_ids or info.id in protected:
             kept.append(info)
+            if info.id not in keep_ids:
+                kept_for_runs.append(info.id)
             continue
         removed.append(info)
         if not dry_run:
@@ -139,7 +147,10 @@ def prune_backups(state_dir: Path, keep: int, *, dry_run: bool = False) -> Prune
         for folder in partials:
             log.info("Removing abandoned partial backup %s", folder)
             shutil.rmtree(folder, ignore_errors=True)
-    return PruneResult(removed=removed, kept=kept, removed_partial=partials)
+    return PruneResult(
+        removed=removed, kept=kept, removed_partial=partials,
+        kept_as_newest=kept_as_newest, kept_for_runs=tuple(kept_for_runs),
+    )
 
 
 def _abandoned_partials(state_dir: Path) -> list[Path]:

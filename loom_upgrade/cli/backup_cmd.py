@@ -193,6 +193,12 @@ def prune(
         console.print(_("Removed the unfinished backup {path}.").format(path=path.name), markup=False)
     kept = len(result.kept)
     console.print(ngettext("Kept {count} backup.", "Kept {count} backups.", kept).format(count=kept), markup=False)
+    if result.kept_as_newest is not None:
+        console.print(_("Kept {id} although --keep is {keep}: the newest backup is always kept, so the home can still be restored.").format(
+            id=result.kept_as_newest, keep=keep), markup=False)
+    for backup_id in result.kept_for_runs:
+        console.print(_("Kept {id}: an unfinished run needs it; finish it with loom-upgrade apply --resume or rollback.").format(
+            id=backup_id), markup=False)
 
 
 def register(app: typer.Typer) -> None:

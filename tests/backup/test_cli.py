@@ -101,3 +101,17 @@ def test_prune_keeps_newest_and_running(cli_home):
     assert [item["id"] for item in document["removed"]] == [ids[1]]
     assert sorted(item["id"] for item in document["kept"]) == sorted([ids[0], ids[2]])
     assert not (cli_home / ".loom-upgrade" / "backups" / ids[1]).exists()
+
+
+def test_prune_zero_says_newest_kept(cli_home):
+    ids = [_create(cli_home)["id"] for _ in range(2)]
+
+    result = run("backup", "prune", "--keep", "0", "--home", str(cli_home))
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"Removed {ids[0]} (")
+    assert lines[1:] == [
+        "Kept 1 backup.",
+        f"Kept {ids[1]} although --keep is 0: the newest backup is always kept, so the home can still be restored.",
+    ]

@@ -49,7 +49,10 @@ def test_resolve_unknown_lists_newest(three_backups):
     with pytest.raises(BackupError) as caught:
         resolve_backup(state, "missing")
 
-    assert infos[2].id in caught.value.fix
+    newest_first = ", ".join(info.id for info in reversed(infos))
+    assert caught.value.fix == (
+        f"Pass a path or one of the ids that `loom-upgrade backup list` shows (newest first: {newest_first})."
+    )
 
 
 def test_prune_keeps_newest_even_with_zero(three_backups):
@@ -58,6 +61,7 @@ def test_prune_keeps_newest_even_with_zero(three_backups):
     result = prune_backups(state, keep=0)
 
     assert [info.id for info in result.kept] == [infos[2].id]
+    assert result.kept_as_newest == infos[2].id
     assert [info.id for info in list_backups(state)] == [infos[2].id]
 
 
@@ -82,6 +86,8 @@ def test_prune_spares_unfinished_run_backup(three_backups):
     result = prune_backups(state, keep=1)
 
     assert [info.id for info in result.removed] == [infos[1].id]
+    assert result.kept_for_runs == (infos[0].id,)
+    assert result.kept_as_newest is None
     assert sorted(info.id for info in list_backups(state)) == sorted([infos[0].id, infos[2].id])
 
 
