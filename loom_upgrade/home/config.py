@@ -18,6 +18,8 @@ from loom_upgrade.i18n import _
 from loom_upgrade.migrate.env import read_values
 
 CONFIG_RELATIVE = Path("config") / "default_config.yaml"
+# Words of ruamel.yaml's error contexts for a construct opened by a bracket, brace or quote.
+UNCLOSED_CONTEXTS = ("flow sequence", "flow mapping", "quoted scalar")
 
 
 def sha256_of(path: Path) -> str | None:
@@ -31,17 +33,38 @@ def sha256_of(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+def _yaml_error(path: Path, exc: YAMLError) -> UsageError:
+    """Return the error for a YAML syntax error, at the line where the problem starts.
+
+    For an unclosed bracket, brace or quote the parser notices the problem lines later,
+    where the next key appears, so its ``context_mark`` (the opening character) is the
+    line to show. For other errors the context is the enclosing block, so the
+    ``problem_mark`` is shown.
+    """
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None) or ""
+    context_mark = getattr(exc, "context_mark", None)
+    unclosed = context_mark is not None and any(word in context for word in UNCLOSED_CONTEXTS)
+    mark = context_mark if unclosed else getattr(exc, "problem_mark", None)
+    if unclosed:
+        message = _("The config file is not valid YAML: {problem} ({context} that starts on this line).").format(
+            problem=problem, context=context
+        )
+    else:
+        message = _("The config file is not valid YAML: {problem}.").format(problem=problem)
+    return UsageError(
+        message,
+        path=path,
+        line=mark.line + 1 if mark is not None else None,
+        fix=_("Correct the YAML syntax at that line, or restore the file from a backup."),
+    )
+
+
 def read_config(path: Path) -> dict[str, Any]:
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise UsageError(
-            _("The config file is not valid YAML: {problem}.").format(problem=getattr(exc, "problem", exc)),
-            path=path,
-            line=mark.line + 1 if mark is not None else None,
-            fix=_("Correct the YAML syntax at that line, or restore the file from a backup."),
-        ) from exc
+        raise _yaml_error(path, exc) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(
             _("The config file cannot be read: {reason}.").format(reason=exc),

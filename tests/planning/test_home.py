@@ -76,3 +76,35 @@ def test_locate_home_from_environment(make_test_home, monkeypatch):
     monkeypatch.setenv("LOOM_HOME", str(home))
     assert locate_home(None, required=False) == home.resolve()
     assert os.environ["LOOM_HOME"] == str(home)
+
+
+def test_config_syntax_error_names_opening_line(catalog, make_test_home):
+    home = make_test_home("0.9.3")
+    config = home / "config" / "default_config.yaml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if line.strip().startswith("level:"))
+    lines[index] = lines[index].split(":")[0] + ": [INFO"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    with pytest.raises(UsageError) as caught:
+        detect_home(home, catalog, probe_venv=False)
+
+    assert caught.value.line == index + 1
+    assert caught.value.path == str(config)
+    assert caught.value.message == (
+        "The config file is not valid YAML: did not find expected ',' or ']' "
+        "(while parsing a flow sequence that starts on this line)."
+    )
+    assert caught.value.fix == "Correct the YAML syntax at that line, or restore the file from a backup."
+
+
+def test_config_syntax_error_without_context(catalog, make_test_home):
+    home = make_test_home("0.9.3")
+    config = home / "config" / "default_config.yaml"
+    config.write_text("server:\n  port: 8000\n bad: 1\n", encoding="utf-8")
+
+    with pytest.raises(UsageError) as caught:
+        detect_home(home, catalog, probe_venv=False)
+
+    assert caught.value.line == 3
+    assert caught.value.message == "The config file is not valid YAML: did not find expected key."
