@@ -115,7 +115,17 @@ def register(cls: type[Step]) -> type[Step]:
 def step_from_dict(data: dict[str, Any]) -> Step:
     """Rebuild a step from its journaled form (for resume and rollback)."""
     load_step_modules()
-    cls = REGISTRY[data["kind"]]
+    cls = REGISTRY.get(data["kind"])
+    if cls is None:
+        from loom_upgrade.errors import PlaybookError
+        from loom_upgrade.i18n import _
+
+        raise PlaybookError(
+            _("The step {id} has kind {kind}, which this version of loom-upgrade cannot run.").format(
+                id=data.get("id"), kind=data["kind"]
+            ),
+            fix=_("Use one of these kinds: {kinds}.").format(kinds=", ".join(sorted(REGISTRY))),
+        )
     hop = Hop.from_dict(data["hop"]) if data.get("hop") else None
     return cls(data["id"], data.get("params"), hop)
 

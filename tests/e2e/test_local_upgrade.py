@@ -71,7 +71,8 @@ def test_fail_at_restores_home_exactly(deployment, upgrade_wheelhouse, step):
     result = deployed.apply("--fail-at", step, wheelhouse=upgrade_wheelhouse)
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"on purpose" in result.stderr
+    assert "on purpose" in result.stderr
+    assert "loom_upgrade.engine.runner" not in result.stderr  # no log lines without -v
     assert deployed.health()["version"] == "1.0.0"
     assert differing(before, tree_digest(deployed.home)) == []
     records = journal_records(deployed.home)
@@ -152,6 +153,25 @@ def test_apply_already_done_changes_nothing(deployment):
     assert result.returncode == 0, result.stderr
     assert "already at 1.1.0" in result.stdout
     assert differing(before, tree_digest(deployed.home)) == []
+
+
+def test_traffic_steps_run_as_no_ops_on_local_target(deployment, tmp_path):
+    deployed = deployment("1.0.0", turns=5)
+    playbook = tmp_path / "blue-green-ish.yaml"
+    text = deployed.playbook.read_text(encoding="utf-8")
+    playbook.write_text(
+        text.replace("  - {id: verify, kind: verify}",
+                     "  - {id: traffic-switch, kind: traffic-switch}\n  - {id: retire, kind: retire}\n  - {id: verify, kind: verify}"),
+        encoding="utf-8",
+    )
+    deployed.playbook = playbook
+
+    result = deployed.apply("--no-artifact")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "✓ traffic-switch: Nothing to switch: the local target runs one instance" in result.stdout
+    assert "✓ retire: Nothing to retire" in result.stdout
 
 
 def test_dry_run_changes_nothing(deployment):

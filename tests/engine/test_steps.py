@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from loom_upgrade.engine.journal import StepRecord
 from loom_upgrade.steps.artifact import ArtifactSwitchStep
 from loom_upgrade.steps.service import StartStep, StopStep
@@ -90,3 +92,35 @@ def test_artifact_undo_after_interrupted_switch(tmp_path):
     restore = [argument for name, argument in target.calls if name == "artifact_restore"]
     assert restore == [{"interrupted": True, "previous_release": "1.0.0", "version": "1.1.0", "prepared": "fake://new"}]
     assert target.version == "1.0.0"
+
+
+def test_every_schema_kind_has_a_step():
+    from loom_upgrade.engine.playbook import schema
+    from loom_upgrade.steps.base import REGISTRY, load_step_modules
+
+    load_step_modules()
+    kinds = set(schema()["$defs"]["kind"]["enum"])
+    assert kinds - set(REGISTRY) == set()
+
+
+@pytest.mark.parametrize("kind", ["traffic-switch", "retire"])
+def test_traffic_steps_are_reasoned_no_ops_in_place(tmp_path, kind):
+    from loom_upgrade.steps.base import step_from_dict
+
+    target = FakeTarget(tmp_path, version="1.0.0")
+    ctx = make_context(tmp_path, target=target)
+    step = step_from_dict({"id": kind, "kind": kind})
+    data = step.run(ctx)
+    assert "runs one instance, upgraded in place" in data["summary"]
+    assert step.describe(ctx)[0].summary == data["summary"]
+    assert [name for name, _ in target.calls] == []
+
+
+def test_unknown_step_kind_is_a_playbook_error():
+    from loom_upgrade.errors import PlaybookError
+    from loom_upgrade.steps.base import step_from_dict
+
+    with pytest.raises(PlaybookError) as info:
+        step_from_dict({"id": "x", "kind": "teleport"})
+    assert "kind teleport" in info.value.message
+    assert "traffic-switch" in info.value.fix
