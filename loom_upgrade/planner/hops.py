@@ -49,17 +49,18 @@ class Hop:
         }
 
 
-def _config_ops(edge: Edge) -> list[dict[str, Any]]:
+def _config_ops(file_edges: list[Edge]) -> list[dict[str, Any]]:
     ops = []
-    for operation in edge.config:
-        (name, args), = operation.items()
-        ops.append({"op": name, **args})
+    for edge in file_edges:
+        for operation in edge.config:
+            (name, args), = operation.items()
+            ops.append({"op": name, **args})
     return ops
 
 
-def _breaking_changes(edge: Edge) -> list[str]:
+def _breaking_changes(edge: Edge, file_edges: list[Edge]) -> list[str]:
     changes = list(edge.breaking_changes)
-    for operation in edge.config:
+    for operation in (operation for file_edge in file_edges for operation in file_edge.config):
         if "set_value" in operation:
             args = operation["set_value"]
             changes.append(
@@ -68,13 +69,17 @@ def _breaking_changes(edge: Edge) -> list[str]:
     return changes
 
 
-def _env_changes(edge: Edge) -> dict[str, list[Any]]:
+def _env_changes(file_edges: list[Edge]) -> dict[str, list[Any]]:
     added, removed, renamed = [], [], []
-    for operation in edge.env:
+    for operation in (operation for edge in file_edges for operation in edge.env):
         if "add_var" in operation:
             added.append(dict(operation["add_var"]))
         elif "remove_var" in operation:
-            removed.append(operation["remove_var"]["name"])
+            name = operation["remove_var"]["name"]
+            # A variable an earlier edge of the same hop adds and a later one removes is
+            # never added in the end, but a copy the operator set is still removed.
+            added = [variable for variable in added if variable["name"] != name]
+            removed.append(name)
         elif "rename_var" in operation:
             renamed.append({"name": operation["rename_var"]["name"], "to": operation["rename_var"]["to"]})
     return {"env_added": added, "env_removed": removed, "env_renamed": renamed}
@@ -89,16 +94,21 @@ def _db_revisions(catalog: Catalog, edge: Edge) -> list[dict[str, str]]:
 
 
 def describe_edge(catalog: Catalog, edge: Edge) -> dict[str, Any]:
-    """Everything an operator reviews before a hop, as plain JSON data."""
-    config_ops = _config_ops(edge)
+    """Everything an operator reviews before a hop, as plain JSON data.
+
+    An export/import hop applies the file migrations of every in-place edge it passes
+    (``Catalog.file_edges``), so its config, env, canon and plugin changes are theirs.
+    """
+    file_edges = catalog.file_edges(edge)
+    config_ops = _config_ops(file_edges)
     return {
-        "breaking_changes": _breaking_changes(edge),
+        "breaking_changes": _breaking_changes(edge, file_edges),
         "deprecations": list(edge.deprecations),
         "config_ops": config_ops,
         "new_config": [op for op in config_ops if op["op"] in ADDING_OPS],
-        **_env_changes(edge),
-        "canon_rules": [dict(rule) for rule in edge.canon],
-        "plugins": edge.plugins,
+        **_env_changes(file_edges),
+        "canon_rules": [dict(rule) for file_edge in file_edges for rule in file_edge.canon],
+        "plugins": next((file_edge.plugins for file_edge in file_edges if file_edge.plugins), None),
         "db_revisions": _db_revisions(catalog, edge),
         "rows": {table: dict(rule) for table, rule in edge.rows.items()},
         "api_paths": [dict(p) for p in edge.api_paths],

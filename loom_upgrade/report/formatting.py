@@ -91,3 +91,10 @@ def row_rule_text(table: str, rule: dict[str, Any]) -> str:
         parts.append(_("column {name} added, existing rows get {value}").format(name=column, value=yaml_value(value)
                                                                               if value is not None else "null"))
     return f"{table}: " + ", ".join(parts)
+
+
+def plugins_text(conversion: str) -> str:
+    """Describe the plugin manifest conversion an edge names, e.g. ``manifest-v0-to-v1``."""
+    if conversion == "manifest-v0-to-v1":
+        return _("each plugins/<name>/plugin.yaml (format 0) is converted to loom-plugin.yaml (api_version 1); hooks become capabilities")
+    return conversion

@@ -16,6 +16,7 @@ from loom_upgrade.report.formatting import (
     env_merge_text,
     human_bytes,
     human_seconds,
+    plugins_text,
     row_rule_text,
 )
 from loom_upgrade.report.render import id_column
@@ -78,7 +79,7 @@ def _hop_rows(hop: dict[str, Any]) -> list[tuple[str, str]]:
         (_("Manual notes"), _catalog_lines(hop["manual"])),
     ]
     if hop.get("plugins"):
-        rows.insert(10, (_("Plugin manifests"), hop["plugins"]))
+        rows.insert(10, (_("Plugin manifests"), plugins_text(hop["plugins"])))
     return rows
 
 

@@ -145,3 +145,23 @@ def test_plan_estimates_from_table_sizes(catalog, make_test_home):
     assert plan.estimates["backup"]["bytes"] >= (home_dir / "data" / "loom.db").stat().st_size
     assert plan.hops[0].estimate["seconds"] > 0
     assert plan.estimates["rates"]["migrate_rows_per_second"] == 50_000
+
+
+def test_export_import_hop_lists_file_changes(catalog):
+    plan = build_plan(catalog, catalog.release("0.2.0"), catalog.release("1.0.0"), path_mode="export-import")
+    hop = plan.to_document()["hops"][0]
+    chain = catalog.file_edges(plan.hops[0].edge)
+
+    assert hop["path"] == "export-import"
+    assert len(chain) == 6
+    assert len(hop["config_ops"]) == sum(len(edge.config) for edge in chain)
+    assert {"op": "move_key", "path": "storage.path", "to": "storage.url", "template": "sqlite:///{value}"} in hop["config_ops"]
+    assert [variable["name"] for variable in hop["env_added"]] == [
+        "NARRATIVE_INTERPRETER_MODE",
+        "CONSISTENCY_CHECK_LEVEL",
+        "INTERVENTION_HANDLING_MODE",
+        "ENABLE_PERFORMANCE_MONITORING",
+        "METRICS_EXPORT_PORT",
+    ]
+    assert hop["env_removed"] == ["MEMORY_STORAGE_TYPE"]
+    assert hop["plugins"] == "manifest-v0-to-v1"

@@ -26,7 +26,10 @@ def test_plan_view_lists_hop_details(catalog):
     assert "storage.path moves to storage.url" in text
     assert "column legacy_state dropped (its values are lost)" in text
     assert "1002 (contract)" in text
-    assert "manifest-v0-to-v1" in text
+    assert (
+        "each plugins/<name>/plugin.yaml (format 0) is converted to loom-plugin.yaml (api_version 1); "
+        "hooks become capabilities"
+    ) in text
 
 
 def test_plan_view_translates_values(catalog):
