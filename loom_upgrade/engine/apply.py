@@ -12,6 +12,7 @@ import json
 import logging
 import shlex
 import shutil
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,7 +235,7 @@ def _finish(ctx: RunContext, outcome: RunOutcome, *, requested: bool = False) ->
             return result
         raise RolledBackError(
             _("The upgrade failed at {step}: {reason}. The home was restored and verified at {release}.").format(
-                step=outcome.failed_step, reason=(outcome.error or "").rstrip("."), release=ctx.from_release
+                step=outcome.failed_step, reason=(outcome.error or "").rstrip(".。"), release=ctx.from_release
             ),
             path=outcome.journal_path,
             fix=_("Correct the cause and run loom-upgrade apply again."),
@@ -352,6 +353,8 @@ def rollback_to_backup(home: Path, reference: str, *, discard_writes: bool = Fal
                 ),
                 fix=_("Export what you need, then run again with --discard-writes."),
             )
+        release_before = _release_or_none(home)
+        began = time.time()
         target = make_target({"kind": "local"}, home)
         with target:
             was_running = target.service_status().running
@@ -375,7 +378,53 @@ def rollback_to_backup(home: Path, reference: str, *, discard_writes: bool = Fal
             Journal(unfinished.path).append(
                 "run-end", outcome=journal.OUTCOME_ROLLED_BACK, error=f"backup {backup_id} restored on request"
             )
+        _record_restore(state, home, reference, backup_id, release_before, release, written, time.time() - began)
     return RestoreResult(backup_id, release, written, restored_artifact, running)
+
+
+def _release_or_none(home: Path) -> str | None:
+    from loom_upgrade.engine import components
+
+    try:
+        return components.detect(home).release
+    except Exception as exc:  # a home the restore is about to repair may not be readable
+        log.info("cannot tell the release of %s before the restore: %s", home, exc)
+        return None
+
+
+def _record_restore(
+    state: StateFolder, home: Path, reference: str, backup_id: str, before: str | None, after: str | None,
+    rows_discarded: int, seconds: float,
+) -> None:
+    """Record a manual restore as a finished run, so that status and history show it."""
+    run_id = new_run_id()
+    record = Journal.create(state.root, run_id)
+    record.append(
+        "run-start",
+        run_id=run_id,
+        command=f"rollback --backup {reference}",
+        home=str(home),
+        host=journal.hostname(),
+        from_release=before,
+        to_release=after,
+        steps=[],
+        plan_steps=[],
+        hops=[],
+        context={"restored_backup": backup_id, "rows_discarded": rows_discarded},
+    )
+    record.append("run-end", outcome=journal.OUTCOME_RESTORED, duration=round(seconds, 3))
+    line = {
+        "run_id": run_id,
+        "outcome": journal.OUTCOME_RESTORED,
+        "from": before,
+        "to": after,
+        "failed_step": None,
+        "backup_id": backup_id,
+        "rows_discarded": rows_discarded,
+        "seconds": round(seconds, 3),
+    }
+    with state.history.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def _rows_written(home: Path, backup: Any, run: RunState | None) -> int:

@@ -31,6 +31,8 @@ OUTCOME_ROLLBACK_FAILED = "rollback-failed"
 OUTCOME_PREFLIGHT_FAILED = "preflight-failed"
 OUTCOME_NOTHING_TO_DO = "nothing-to-do"
 OUTCOME_DRY_RUN = "dry-run"
+# A manual ``rollback --backup``: recorded as a run of its own, with no steps.
+OUTCOME_RESTORED = "restored"
 
 
 def new_run_id() -> str:

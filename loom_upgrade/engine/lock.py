@@ -41,7 +41,8 @@ class LockHolder:
         )
 
 
-def _holder_alive(holder: LockHolder) -> bool:
+def holder_alive(holder: LockHolder) -> bool:
+    """Whether the lock's holder still runs (a holder on another host counts as alive)."""
     if holder.host != hostname():
         return True  # cannot check a process on another host: assume it is alive
     if holder.pid <= 0:
@@ -92,7 +93,7 @@ class DeploymentLock:
             holder = self.read_holder()
             if holder is None:
                 continue  # released between our two calls; try again
-            if _holder_alive(holder):
+            if holder_alive(holder):
                 raise LockedError(
                     _("Another loom-upgrade run holds the lock of this deployment: {holder}.").format(
                         holder=holder.describe()

@@ -40,6 +40,15 @@ def test_rollback_after_upgrade_needs_discard_writes(deployment):
     assert restored.returncode == 0, restored.stderr
     assert detect(deployed.home).release == "1.0.0"
     assert differing(before, tree_digest(deployed.home)) == []
+    # The restore is a run of its own in status and history.
+    status = json.loads(deployed.cli("status", "--home", str(deployed.home), "--output", "json").stdout)
+    assert status["last_run"]["outcome"] == "restored"
+    assert status["last_run"]["backup"] == backup_id
+    assert (status["last_run"]["from"], status["last_run"]["to"]) == ("1.1.0", "1.0.0")
+    history = deployed.cli("history", "--home", str(deployed.home), "--output", "jsonl").stdout.splitlines()
+    assert [json.loads(line)["outcome"] for line in history] == ["done", "restored"]
+    human = deployed.cli("status", "--home", str(deployed.home)).stdout
+    assert f"backup {backup_id} restored" in human
 
 
 def test_jsonl_output_lists_every_event(deployment, tmp_path):
