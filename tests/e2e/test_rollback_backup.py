@@ -89,6 +89,20 @@ def test_chinese_messages(deployment):
     assert "完成：主目录已在 1.1.0 验证通过。" in result.stdout
 
 
+def test_chinese_failure_and_history(deployment):
+    deployed = deployment("1.0.0", turns=5)
+
+    failed = deployed.cli("--lang", "zh", "apply", "--home", str(deployed.home), "--yes", "--no-artifact", "--fail-at", "smoke")
+    history = deployed.cli("--lang", "zh", "history", "--home", str(deployed.home))
+
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "故意失败" in failed.stderr
+    assert "。。" not in failed.stderr
+    assert "ERROR" not in failed.stderr
+    assert "已回滚" in history.stdout
+    assert "rolled-back" not in history.stdout
+
+
 @pytest.mark.postgres
 def test_postgres_home_upgrade_and_rollback(deployment, postgres_server):
     deployed = postgres_home(deployment("1.0.0", turns=20), postgres_server)
