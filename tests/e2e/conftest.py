@@ -28,26 +28,6 @@ ROOT = Path(__file__).resolve().parents[2]
 LOOM_UPGRADE = [sys.executable, "-m", "loom_upgrade"]
 STATE = ".loom-upgrade"
 
-# A plugin module that implements the 1.0 plugin interface: what the plugin's author ships
-# before the upgrade, since a format-0 module of hook functions cannot be loaded by 1.0.
-PLUGIN_MODULE = '''\
-from loom_runtime.plugins import LoomPlugin
-
-
-class Plugin(LoomPlugin):
-    def post_process_turn(self, context, narration):
-        return narration
-
-
-def on_turn(*args, **kwargs):
-    return None
-
-
-def on_session_start(*args, **kwargs):
-    return None
-'''
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -144,11 +124,6 @@ def deployment(make_home, tmp_path, test_playbook):
         config = home / "config" / "default_config.yaml"
         text = config.read_text(encoding="utf-8").replace("port: 8000", f"port: {port}")
         config.write_text(text.replace("metrics_port: 8001", f"metrics_port: {metrics_port}"), encoding="utf-8")
-        plugin = home / "plugins" / "dice-roller"
-        if plugin.is_dir():
-            (plugin / "dice_roller").mkdir(exist_ok=True)
-            (plugin / "dice_roller" / "__init__.py").write_text("", encoding="utf-8")
-            (plugin / "dice_roller" / "plugin.py").write_text(PLUGIN_MODULE, encoding="utf-8")
         env = {
             "PATH": "/usr/bin:/bin",  # no loom on PATH
             "HOME": str(tmp_path),
