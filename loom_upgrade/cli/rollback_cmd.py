@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from loom_upgrade.cli.apply_cmd import confirm_or_refuse, subscribers_for
-from loom_upgrade.cli.output import OutputFormat, print_json, stdout_console
+from loom_upgrade.cli.output import OutputFormat, print_json, print_jsonl, stdout_console
 from loom_upgrade.engine.apply import rollback_interrupted, rollback_to_backup
 from loom_upgrade.errors import OperatorActionError
 from loom_upgrade.home import locate_home
@@ -46,6 +46,8 @@ def rollback_command(
             )
         if output is OutputFormat.json:
             print_json(report_document("rollback", exit_code=0, events=collected) | {"outcome": result.outcome})
+        elif output is OutputFormat.jsonl:
+            print_jsonl({"kind": "result", "outcome": result.outcome, "release": result.from_release})
         elif output is OutputFormat.human:
             console.print(_("Rolled back and verified at {release}.").format(release=result.from_release), markup=False)
         return
@@ -65,6 +67,8 @@ def rollback_command(
             ),
             markup=False,
         )
+    elif output is OutputFormat.jsonl:
+        print_jsonl({"kind": "result", "outcome": "restored", **document})
     else:
         print_json(report_document("rollback", exit_code=0) | {"rollback": document})
 

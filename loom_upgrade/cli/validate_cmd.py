@@ -6,14 +6,14 @@ from pathlib import Path
 
 import typer
 
-from loom_upgrade.cli.output import OutputFormat, print_json, stdout_console
+from loom_upgrade.cli.output import OutputFormat, print_json, print_jsonl, stdout_console
 from loom_upgrade.engine.playbook import HopGroup, load_playbook
 from loom_upgrade.i18n import _
 
 
 def validate_command(
     playbook: Path = typer.Argument(..., help=_("The playbook file to check.")),
-    output: OutputFormat = typer.Option(OutputFormat.human, "--output", help=_("Output format: human or json.")),
+    output: OutputFormat = typer.Option(OutputFormat.human, "--output", help=_("Output format: human, json or jsonl.")),
 ) -> None:
     """Check a playbook against schemas/playbook.schema.json; errors name the line and the fix."""
     loaded = load_playbook(playbook)
@@ -23,8 +23,12 @@ def validate_command(
             steps += [f"{item.id}[hop].{child.id} ({child.kind})" for child in item.steps]
         else:
             steps.append(f"{item.id} ({item.kind})")
-    if output is not OutputFormat.human:
-        print_json({"playbook": str(playbook), "valid": True, "name": loaded.name, "steps": steps})
+    document = {"playbook": str(playbook), "valid": True, "name": loaded.name, "steps": steps}
+    if output is OutputFormat.json:
+        print_json(document)
+        return
+    if output is OutputFormat.jsonl:
+        print_jsonl(document)
         return
     stdout_console().print(
         _("{path} is a valid playbook ({name}, target {target}, {count} steps).").format(

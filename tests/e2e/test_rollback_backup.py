@@ -35,9 +35,13 @@ def test_rollback_after_upgrade_needs_discard_writes(deployment):
     assert "--discard-writes" in rejected.stderr
     assert detect(deployed.home).release == "1.1.0"
 
-    restored = deployed.cli("rollback", "--home", str(deployed.home), "--backup", backup_id, "--discard-writes", "--yes")
+    restored = deployed.cli(
+        "rollback", "--home", str(deployed.home), "--backup", backup_id, "--discard-writes", "--yes", "--output", "jsonl"
+    )
 
     assert restored.returncode == 0, restored.stderr
+    [line] = restored.stdout.splitlines()
+    assert json.loads(line)["backup"] == backup_id
     assert detect(deployed.home).release == "1.0.0"
     assert differing(before, tree_digest(deployed.home)) == []
     # The restore is a run of its own in status and history.
@@ -134,9 +138,13 @@ def test_rollback_backup_ends_interrupted_run(deployment):
     del deployed.env["LOOM_UPGRADE_CRASH_AT"]
     backup_id = _backup_id(deployed.home)
 
-    restored = deployed.cli("rollback", "--home", str(deployed.home), "--backup", backup_id, "--discard-writes", "--yes")
+    restored = deployed.cli(
+        "rollback", "--home", str(deployed.home), "--backup", backup_id, "--discard-writes", "--yes", "--output", "jsonl"
+    )
 
     assert restored.returncode == 0, restored.stderr
+    [line] = restored.stdout.splitlines()
+    assert json.loads(line)["backup"] == backup_id
     assert detect(deployed.home).release == "1.0.0"
     assert differing(before, tree_digest(deployed.home)) == []
     assert journal_records(deployed.home)[-1]["outcome"] == "rolled-back"

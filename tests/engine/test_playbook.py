@@ -51,3 +51,20 @@ def test_missing_playbook_file(tmp_path):
     with pytest.raises(PlaybookError) as info:
         load_playbook(tmp_path / "absent.yaml")
     assert "does not exist" in info.value.message
+
+
+def test_validate_prints_one_json_line_for_jsonl():
+    import json
+    import subprocess
+    import sys
+
+    from loom_upgrade.engine.playbook import default_playbook_path
+    from tests.e2e.conftest import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "-m", "loom_upgrade", "validate", str(default_playbook_path()), "--output", "jsonl"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert json.loads(line)["valid"] is True
