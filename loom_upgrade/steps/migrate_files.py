@@ -32,13 +32,25 @@ class FileMigrationStep(Step):
 
     def describe(self, ctx: RunContext) -> list[Change]:
         edges = self._edges(ctx)
-        if len(edges) > 1:
-            return [Change(self.area, _("Apply the {area} migrations of {count} releases in turn.").format(area=self.area, count=len(edges)))]
-        diffs = components.report_diffs(components.apply_edge(ctx.home, edges[0], self.area, dry_run=True))
+        if len(edges) == 1:
+            diffs = _relative(ctx.home, components.report_diffs(components.apply_edge(ctx.home, edges[0], self.area, dry_run=True)))
+        else:
+            diffs = self._chain_diffs(ctx, edges)
         if not diffs:
             return [Change(self.area, _("No {area} change in this hop.").format(area=self.area))]
-        # A diff of .env would show its values, which may be secrets: name the file only.
-        return [Change(self.area, path, "" if self.area == "env" else diff) for path, diff in diffs]
+        # The migrate package masks secret values (keys, tokens, URL passwords) in its diffs.
+        return [Change(self.area, path, diff) for path, diff in diffs]
+
+    def _chain_diffs(self, ctx: RunContext, edges: list[Any]) -> list[tuple[str, str]]:
+        """Diffs of a hop that applies several releases' migrations (export/import): each in turn, on a copy."""
+        copy = scratch_copy(ctx.home)
+        try:
+            diffs: list[tuple[str, str]] = []
+            for edge in edges:
+                diffs += _relative(copy, components.report_diffs(components.apply_edge(copy, edge, self.area)))
+            return diffs
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)
 
     def run(self, ctx: RunContext) -> dict[str, Any]:
         changed: list[str] = []
@@ -80,6 +92,23 @@ class MigratePluginsStep(FileMigrationStep):
     kind = "migrate-plugins"
     area = "plugins"
     paths = ("plugins",)
+
+
+def _relative(home: Path, diffs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Name files by their path in the home (``config/default_config.yaml``), never a scratch folder's."""
+    prefix = str(home).rstrip("/") + "/"
+    named = []
+    for path, diff in diffs:
+        try:
+            relative = Path(path).relative_to(home).as_posix()
+        except ValueError:
+            relative = path
+        diff = diff.replace(prefix, "")
+        name = Path(relative).name
+        # The migrate package labels a diff with the file name alone; give it the home path.
+        diff = diff.replace(f"--- a/{name}\n", f"--- a/{relative}\n", 1).replace(f"+++ b/{name}\n", f"+++ b/{relative}\n", 1)
+        named.append((relative, diff))
+    return named
 
 
 def scratch_copy(home: Path) -> Path:

@@ -183,6 +183,14 @@ def test_dry_run_changes_nothing(deployment):
     assert result.returncode == 0, result.stderr
     assert "Dry run: nothing was changed." in result.stdout
     assert "interpreter" in result.stdout  # the config diff of the 0.10.0 hop
+    # Diffs name the home's own paths, never the scratch copy the dry run works in.
+    assert "loom-upgrade-dry-run-" not in result.stdout
+    assert "+++ b/config/default_config.yaml" in result.stdout
+    assert "+++ b/.env" in result.stdout and "+NARRATIVE_INTERPRETER_MODE=advanced" in result.stdout
+    assert "OPENAI_API_KEY=****" in result.stdout
+    assert "sk-test-fixture-not-a-real-key" not in result.stdout
+    assert "+++ b/canon/default.md" in result.stdout
+    assert "ALTER TABLE" in result.stdout  # the database as SQL
     assert differing(before, tree_digest(deployed.home)) == []
 
 
