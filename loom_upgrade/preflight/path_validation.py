@@ -47,7 +47,9 @@ def _migrate_chain(context: PreflightContext) -> str | None:
                 try:
                     apply_edge(scratch, edge.as_mapping(), dry_run=False)
                 except LoomUpgradeError as exc:
-                    return _("hop {index} ({edge}): {message}").format(index=hop.index, edge=edge.name, message=exc.message)
+                    # The detail template ends the sentence, so a message's own full stop is dropped.
+                    message = exc.message.rstrip("。.")
+                    return _("hop {index} ({edge}): {message}").format(index=hop.index, edge=edge.name, message=message)
     return None
 
 
