@@ -26,7 +26,7 @@ def _when(moment: float | None) -> str:
 
 
 def status_word(value: str) -> str:
-    """The operator's word for a step status or run outcome; machine output keeps the value."""
+    """Translate a step status or run outcome for human output (json and jsonl keep the value)."""
     words = {
         journal.STARTED: _("in progress"),
         journal.DONE: _("done"),
@@ -63,7 +63,7 @@ def run_document(run: RunState) -> dict:
 
 
 def lock_document(holder: LockHolder | None, last: dict | None, home: Path) -> dict:
-    """The lock's holder, whether it still runs, and the command that continues from a dead one."""
+    """Describe the lock holder, whether it still runs, and the commands that continue after a dead one."""
     if holder is None:
         return {"lock": None, "lock_stale": False, "next_commands": []}
     stale = not holder_alive(holder)

@@ -2,7 +2,7 @@
 
 The new release is installed in the state folder first, so the switch itself is two
 renames. The switch journals what the home had (a venv or none) before its first
-rename, so undo after a kill at any point puts back exactly that; it never reinstalls.
+rename. Undo after a kill at any point restores exactly that, and never reinstalls.
 """
 
 from __future__ import annotations

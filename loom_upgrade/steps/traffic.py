@@ -2,7 +2,7 @@
 
 They move clients from the old instance to the new one, then remove the old instance.
 The local target runs one instance and upgrades it in place, so there is no traffic to
-move and no second instance to retire: on it both steps change nothing and say why.
+move and no second instance to retire. On it both steps change nothing and report why.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 The service runs ``loom serve`` from the home's ``venv/bin/loom`` (else ``loom`` on PATH)
 on 127.0.0.1 and the port of the home's ``server.port`` (overridable). The artifact is
-the home's ``venv/``: a new release is installed into ``<state>/staging/venv`` (so that
-nothing in the home changes before the backup) and renamed in at the switch, and the old
-one is kept in the state folder as ``venv.previous-<release>`` for rollback.
+the home's ``venv/``. A new release is installed into ``<state>/staging/venv``, so that
+nothing in the home changes before the backup, and is renamed to ``venv/`` at the switch.
+The old one is kept in the state folder as ``venv.previous-<release>`` for rollback.
 """
 
 from __future__ import annotations

@@ -3,9 +3,8 @@
 There is no systemd on the machines this runs on, so the local target runs the service
 itself: detached in its own session, with ``<state>/service.pid``, ``<state>/service.log``
 and ``<state>/service.json`` (``{"host", "port", "executable"}``). Start waits until
-``/health`` responds from the started process itself (it, or its child, listens on the
-port); stop sends SIGTERM to the service's process group, then SIGKILL
-after a timeout.
+``/health`` responds and the started process (or its child) listens on the port. Stop
+sends SIGTERM to the service's process group, then SIGKILL after a timeout.
 """
 
 from __future__ import annotations
@@ -101,9 +100,9 @@ def listens_on(pid: int, port: int) -> bool:
 def wait_for_health(base_url: str, *, timeout: float, pid: int | None = None, port: int | None = None) -> dict:
     """Poll ``/health`` until it responds with 200 and return its JSON; raise on timeout.
 
-    With ``pid`` and ``port``, a 200 only counts once that process (or its child) listens
-    on the port: another service holding the port would otherwise answer for a new
-    service that died at once with "address already in use".
+    With ``pid`` and ``port``, a 200 counts only once that process (or its child) listens
+    on the port. Otherwise another service that holds the port would respond for a new
+    service that exited at once with "address already in use".
     """
     deadline = time.monotonic() + timeout
     last_error = ""
@@ -116,7 +115,7 @@ def wait_for_health(base_url: str, *, timeout: float, pid: int | None = None, po
                 if response.status_code == 200:
                     if pid is None or port is None or listens_on(pid, port):
                         return response.json()
-                    last_error = _("another process answers on port {port}").format(port=port)
+                    last_error = _("another process responded on port {port}").format(port=port)
                 else:
                     last_error = f"HTTP {response.status_code}"
             except httpx.HTTPError as exc:

@@ -67,7 +67,8 @@ def test_status_and_history_print_json_lines(killed_home):
 
     assert [line["kind"] for line in status] == ["status", "run", "step", "step", "step"]
     assert [line["status"] for line in status[2:]] == ["done", "started", "pending"]
-    assert len(history) == 1 and history[0]["run_id"] == "20261204T212500Z-abc123"
+    assert len(history) == 1
+    assert history[0]["run_id"] == "20261204T212500Z-abc123"
 
 
 def test_status_words_in_chinese(killed_home):

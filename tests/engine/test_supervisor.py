@@ -64,7 +64,7 @@ def test_start_times_out_when_only_another_process_answers(tmp_path, other_servi
     with pytest.raises(TargetError) as info:
         supervisor.start(home, executable, host="127.0.0.1", port=other_service, timeout=1.5)
 
-    assert f"another process answers on port {other_service}" in info.value.message
+    assert f"another process responded on port {other_service}" in info.value.message
     assert supervisor.running_service(supervisor.StateFolder.of(home)) is None
 
 
