@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8000
 STAGING_DIRNAME = "staging"
+LEGACY_STAGING_DIRNAME = "venv.new"
 SERVICE_HOST = "127.0.0.1"
 
 
@@ -259,11 +260,12 @@ class LocalTarget(Target):
         return None  # the old venv was never moved: nothing to put back
 
     def artifact_cleanup(self) -> None:
-        """Remove the staging folder a killed or rolled-back run left; the home never uses it."""
-        staging = self.state.root / STAGING_DIRNAME
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-            log.info("removed the staging folder %s", staging)
+        """Remove the staging folder a killed or rolled-back run left, since the home never uses it."""
+        # <home>/venv.new is where earlier versions of loom-upgrade installed the new release.
+        for leftover in (self.state.root / STAGING_DIRNAME, self.home / LEGACY_STAGING_DIRNAME):
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
+                log.info("removed the staging folder %s", leftover)
 
     def artifact_discard(self, prepared: PreparedArtifact) -> None:
         shutil.rmtree(prepared.location, ignore_errors=True)

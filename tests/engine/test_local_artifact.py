@@ -111,3 +111,18 @@ def test_code_check_after_rollback_names_both_versions(tmp_path):
     assert "reports LOOM 1.1.0, not 0.9.3" in info.value.message
     ctx.target.version = "0.9.3"
     check_code_restored(ctx)
+
+
+def test_cleanup_removes_staging_and_legacy_venv_new(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    target = LocalTarget(home)
+    _fake_venv(target.venv_new, "1.1.0")
+    _fake_venv(home / "venv.new", "1.1.0")  # left in the home by an earlier loom-upgrade
+    _fake_venv(home / "venv", "1.0.0")
+
+    target.artifact_cleanup()
+
+    assert not (home / ".loom-upgrade" / "staging").exists()
+    assert not (home / "venv.new").exists()
+    assert (home / "venv" / "bin" / "loom").exists()
