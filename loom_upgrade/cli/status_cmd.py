@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from loom_upgrade.cli.output import OutputFormat, print_json, print_jsonl, stdout_console
@@ -18,6 +19,8 @@ from loom_upgrade.i18n import _
 from loom_upgrade.state import StateFolder
 
 UNFINISHED = "unfinished"
+# Tables are only as wide as their content; this is just the limit before Rich wraps a cell.
+WIDTH_OUTSIDE_TERMINAL = 1000
 PENDING = "pending"
 
 
@@ -73,6 +76,14 @@ def lock_document(holder: LockHolder | None, last: dict | None, home: Path) -> d
         # Either continues from the journal; the first one to run removes the stale lock.
         next_commands = [f"loom-upgrade apply --resume --home {quoted}", f"loom-upgrade rollback --home {quoted}"]
     return {"lock": holder.describe(), "lock_stale": stale, "next_commands": next_commands}
+
+
+def _print_table(table: Table) -> None:
+    """Print ``table`` whole: outside a terminal there is no screen width, so ids are never cut to "…"."""
+    console = stdout_console()
+    if not console.is_terminal:
+        console = Console(no_color=True, highlight=False, width=WIDTH_OUTSIDE_TERMINAL)
+    console.print(table)
 
 
 def _lock_lines(lock: dict, last: dict | None, home: Path) -> list[str]:
@@ -143,7 +154,7 @@ def _print_status(home_dir: Path, lock: dict, last: dict | None) -> None:
     table = Table(_("step"), _("status"), _("error"))
     for step in last["steps"]:
         table.add_row(step["id"], status_word(step["status"]), step["error"] or "")
-    console.print(table)
+    _print_table(table)
     if last["outcome"] == UNFINISHED and not lock["lock_stale"]:
         console.print(
             _("This run was interrupted: continue it with loom-upgrade apply --resume, or undo it with loom-upgrade rollback."),
@@ -171,7 +182,7 @@ def history_command(
             run["run_id"], _when(run["started_at"]), run["from"] or "", run["to"] or "", status_word(run["outcome"]),
             run["backup"] or "",
         )
-    stdout_console().print(table)
+    _print_table(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,7 @@ def killed_home(make_home):
                to_release="1.1.0", steps=["preflight", "stop", "backup"], plan_steps=[], hops=[], context={})
     run.append("step", id="preflight", kind="preflight", status="done", data={}, error=None)
     run.append("step", id="stop", kind="stop", status="started", data={}, error=None)
+    run.append("backup", id="20261204T212501Z-1.0.0-1d17")
     (state / "lock").write_text(json.dumps(
         {"pid": _dead_pid(), "host": hostname(), "started_at": time.time(), "create_time": time.time(), "command": "apply"}
     ), encoding="utf-8")
@@ -80,3 +81,13 @@ def test_status_words_in_chinese(killed_home):
     assert "完成" in result.stdout
     assert "进行中" in result.stdout
     assert "待执行" in result.stdout
+
+
+def test_history_outside_terminal_keeps_whole_ids(killed_home):
+    result = _cli("history", "--home", str(killed_home))
+
+    assert "20261204T212500Z-abc123" in result.stdout
+    assert "20261204T212501Z-1.0.0-1d17" in result.stdout
+    assert "…" not in result.stdout
+    for line in result.stdout.splitlines():
+        assert line == line.rstrip()
