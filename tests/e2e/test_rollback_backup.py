@@ -147,5 +147,7 @@ def test_rollback_backup_ends_interrupted_run(deployment):
     assert json.loads(line)["backup"] == backup_id
     assert detect(deployed.home).release == "1.0.0"
     assert differing(before, tree_digest(deployed.home)) == []
-    assert journal_records(deployed.home)[-1]["outcome"] == "rolled-back"
+    interrupted, restore = sorted((deployed.home / ".loom-upgrade" / "journal").glob("*.jsonl"))
+    assert json.loads(interrupted.read_text(encoding="utf-8").splitlines()[-1])["outcome"] == "rolled-back"
+    assert json.loads(restore.read_text(encoding="utf-8").splitlines()[-1])["outcome"] == "restored"
     assert deployed.apply("--no-artifact").returncode == 0
