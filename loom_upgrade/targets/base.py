@@ -127,12 +127,15 @@ class Target(abc.ABC):
         previous_release: str,
         journal: Callable[[dict[str, Any]], None] | None = None,
         checkpoint: Callable[[str], None] | None = None,
+        version_before: tuple[str | None] | None = None,
     ) -> dict[str, Any]:
         """Make the prepared artifact the one the service runs; return what undo needs.
 
         ``journal`` receives that record before anything changes, so that undo after a
-        kill at any point restores exactly the previous state; ``checkpoint(name)`` is
-        called between the switch's own actions (a crash-testing hook).
+        kill at any point restores exactly the previous state. ``checkpoint(name)`` is
+        called between the switch's own actions (a crash-testing hook). ``version_before``
+        is ``(artifact_version(),)`` read earlier, outside the downtime; without it the
+        switch reads the version itself.
         """
         raise NotImplementedError(f"The {self.kind} target cannot switch LOOM releases.")
 

@@ -77,7 +77,9 @@ class FakeTarget(Target):
         self._call("artifact_install", version)
         return PreparedArtifact(version=version, location="fake://new")
 
-    def artifact_switch(self, prepared: PreparedArtifact, *, previous_release: str, journal=None, checkpoint=None) -> dict[str, Any]:
+    def artifact_switch(
+        self, prepared: PreparedArtifact, *, previous_release: str, journal=None, checkpoint=None, version_before=None
+    ) -> dict[str, Any]:
         self._call("artifact_switch", prepared.version)
         record = {"previous_version": self.version, "version_before": self.version}
         if journal is not None:

@@ -174,6 +174,7 @@ class LocalTarget(Target):
         previous_release: str,
         journal: Callable[[dict[str, Any]], None] | None = None,
         checkpoint: Callable[[str], None] | None = None,
+        version_before: tuple[str | None] | None = None,
     ) -> dict[str, Any]:
         previous = self.previous_venv(previous_release)
         had_venv = self.venv.exists()
@@ -183,7 +184,7 @@ class LocalTarget(Target):
             "version": prepared.version,
             "staged": prepared.location,
             # What the home ran before, so that a rollback can check it runs it again.
-            "version_before": self.artifact_version(),
+            "version_before": version_before[0] if version_before is not None else self.artifact_version(),
         }
         if had_venv and previous.exists():
             shutil.rmtree(previous)  # kept from an earlier upgrade from the same release

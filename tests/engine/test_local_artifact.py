@@ -126,3 +126,15 @@ def test_cleanup_removes_staging_and_legacy_venv_new(tmp_path):
     assert not (home / ".loom-upgrade" / "staging").exists()
     assert not (home / "venv.new").exists()
     assert (home / "venv" / "bin" / "loom").exists()
+
+
+def test_switch_uses_version_read_before_stop(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no loom to ask: the given version must be used
+    home, target = _home(tmp_path, had_venv=False)
+
+    record = target.artifact_switch(
+        PreparedArtifact("1.1.0", str(target.venv_new)), previous_release="0.9.3", version_before=("0.9.3",)
+    )
+
+    assert record["version_before"] == "0.9.3"
+    assert target.artifact_version() == "1.1.0"
