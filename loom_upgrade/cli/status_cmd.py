@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from loom_upgrade.cli.output import OutputFormat, print_json, print_jsonl, stdout_console
@@ -16,11 +15,10 @@ from loom_upgrade.engine.journal import RunState, list_runs
 from loom_upgrade.engine.lock import DeploymentLock, LockHolder, holder_alive
 from loom_upgrade.home import locate_home
 from loom_upgrade.i18n import _
+from loom_upgrade.report.render import id_column, print_view
 from loom_upgrade.state import StateFolder
 
 UNFINISHED = "unfinished"
-# Tables are only as wide as their content; this is just the limit before Rich wraps a cell.
-WIDTH_OUTSIDE_TERMINAL = 1000
 PENDING = "pending"
 
 
@@ -76,14 +74,6 @@ def lock_document(holder: LockHolder | None, last: dict | None, home: Path) -> d
         # Either continues from the journal; the first one to run removes the stale lock.
         next_commands = [f"loom-upgrade apply --resume --home {quoted}", f"loom-upgrade rollback --home {quoted}"]
     return {"lock": holder.describe(), "lock_stale": stale, "next_commands": next_commands}
-
-
-def _print_table(table: Table) -> None:
-    """Print ``table`` whole: outside a terminal there is no screen width, so ids are never cut to "…"."""
-    console = stdout_console()
-    if not console.is_terminal:
-        console = Console(no_color=True, highlight=False, width=WIDTH_OUTSIDE_TERMINAL)
-    console.print(table)
 
 
 def _lock_lines(lock: dict, last: dict | None, home: Path) -> list[str]:
@@ -151,10 +141,13 @@ def _print_status(home_dir: Path, lock: dict, last: dict | None) -> None:
         ),
         markup=False,
     )
-    table = Table(_("step"), _("status"), _("error"))
+    table = Table()
+    id_column(table, _("step"), [step["id"] for step in last["steps"]])
+    table.add_column(_("status"))
+    table.add_column(_("error"))
     for step in last["steps"]:
         table.add_row(step["id"], status_word(step["status"]), step["error"] or "")
-    _print_table(table)
+    print_view(console, table)
     if last["outcome"] == UNFINISHED and not lock["lock_stale"]:
         console.print(
             _("This run was interrupted: continue it with loom-upgrade apply --resume, or undo it with loom-upgrade rollback."),
@@ -176,13 +169,17 @@ def history_command(
         for run in runs:
             print_jsonl({"kind": "run", **run})
         return
-    table = Table(_("run"), _("started"), _("from"), _("to"), _("outcome"), _("backup"))
+    table = Table()
+    id_column(table, _("run"), [run["run_id"] for run in runs])
+    for header in (_("started"), _("from"), _("to"), _("outcome")):
+        table.add_column(header)
+    id_column(table, _("backup"), [run["backup"] or "" for run in runs])
     for run in runs:
         table.add_row(
             run["run_id"], _when(run["started_at"]), run["from"] or "", run["to"] or "", status_word(run["outcome"]),
             run["backup"] or "",
         )
-    _print_table(table)
+    print_view(stdout_console(), table)
 
 
 def register(app: typer.Typer) -> None:
