@@ -182,7 +182,7 @@ def apply_command(
     try:
         result = apply(request, subscribers)
     except LoomUpgradeError as exc:
-        append_step_summary(run_markdown(collected, type(exc).__name__))
+        append_step_summary(run_markdown(collected, type(exc).__name__, exc))
         raise
     finally:
         if human is not None:

@@ -34,7 +34,7 @@ backup_app = typer.Typer(
 )
 
 HOME_HELP = _("LOOM home folder (default: LOOM_HOME, else the current folder).")
-OUTPUT_HELP = _("Output format: human or json.")
+OUTPUT_HELP = _("Output format: human, json or jsonl.")
 
 
 def _json_errors(output: OutputFormat) -> None:

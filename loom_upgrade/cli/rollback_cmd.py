@@ -60,10 +60,17 @@ def rollback_command(
         "service_running": restored.service_running,
     }
     append_step_summary("## " + _("loom-upgrade rollback: restored backup {id}").format(id=restored.backup_id) + "\n")
-    if output is OutputFormat.human:
+    if output is OutputFormat.human and restored.rows_discarded:
         console.print(
             _("Restored backup {id}: the home is at {release}; {rows} rows written after the backup were discarded.").format(
                 id=restored.backup_id, release=restored.release, rows=restored.rows_discarded
+            ),
+            markup=False,
+        )
+    elif output is OutputFormat.human:
+        console.print(
+            _("Restored backup {id}: the home is at {release}; no rows were written after the backup.").format(
+                id=restored.backup_id, release=restored.release
             ),
             markup=False,
         )

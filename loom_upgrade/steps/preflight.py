@@ -27,6 +27,7 @@ class PreflightStep(Step):
             catalog=ctx.catalog,
             drop_stale_batch_tables=ctx.options.drop_stale_batch_tables,
             artifact_source=None if ctx.options.no_artifact else ctx.options.artifact_source,
+            port=ctx.options.port,
         )
         # PreflightError (exit 3): the engine stops with nothing changed.
         raise_for_failures(report)
