@@ -108,7 +108,7 @@ class PluginRegistry:
 
 
 def _run_hook(plugin: LoadedPlugin, capability: str, hook, *args):
-    """Call one plugin hook; a hook that raises is logged and skipped, so a plugin bug never loses a player's turn."""
+    """Call one plugin hook. A hook that raises an exception is logged and skipped, so the player's turn is kept."""
     try:
         return hook(*args)
     except Exception:  # noqa: BLE001 - plugin code may raise anything

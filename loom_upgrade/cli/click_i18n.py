@@ -1,7 +1,7 @@
 """Translate the messages that Typer and its click layer print themselves.
 
 Typer's own module ``typer.core`` looks its headings up through a module-level ``_`` bound
-to ``gettext.gettext`` at import time, which would ignore ``--lang``; rebinding that name
+to ``gettext.gettext`` at import time, which would ignore ``--lang``. Rebinding that name
 makes it use our catalogs. The click copy that Typer 0.29 vendors (``typer._click``) has
 no gettext calls at all, so its usage prefix and the ``--help`` option's text are set
 through two small wrappers instead. The Chinese texts are in ``click.po``.
@@ -63,7 +63,7 @@ def translate_library_messages() -> None:
 
 
 # The vendored click builds these usage errors with f-strings, so they cannot be looked up
-# by msgid; each pattern maps one of them to a translatable message with the same fields.
+# by msgid. Each pattern maps one of them to a translatable message with the same fields.
 _USAGE_PATTERNS = (
     (re.compile(r"^No such option: (?P<name>.+)$"), N_("No such option: {name}")),
     (re.compile(r"^Missing option (?P<name>.+)\.$"), N_("Missing option {name}.")),

@@ -176,7 +176,7 @@ def _apply(state: RunState, record: dict[str, Any]) -> None:
 
 
 def list_runs(state_dir: Path) -> list[RunState]:
-    """Every run of this deployment, oldest first."""
+    """Return every run of this deployment, oldest first."""
     folder = journal_dir(state_dir)
     if not folder.is_dir():
         return []

@@ -42,7 +42,7 @@ class LockHolder:
 
 
 def holder_alive(holder: LockHolder) -> bool:
-    """Whether the lock's holder still runs (a holder on another host counts as alive)."""
+    """Return whether the lock's holder is still running (a holder on another host counts as alive)."""
     if holder.host != hostname():
         return True  # cannot check a process on another host: assume it is alive
     if holder.pid <= 0:

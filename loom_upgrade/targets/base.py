@@ -32,7 +32,7 @@ class ServiceStatus:
 
 @dataclass(frozen=True)
 class ArtifactSource:
-    """Where a new release's code comes from: a wheelhouse folder or a package index."""
+    """The source of a new release's code: a wheelhouse folder or a package index."""
 
     wheelhouse: Path | None = None
     find_links: tuple[str, ...] = ()
@@ -97,7 +97,7 @@ class Target(abc.ABC):
 
     @abc.abstractmethod
     def start_service(self, *, timeout: float = 60.0) -> ServiceStatus:
-        """Start the service and wait until its health URL answers."""
+        """Start the service and wait until its health URL responds."""
 
     @abc.abstractmethod
     def stop_service(self, *, timeout: float = 30.0) -> None:
@@ -105,7 +105,7 @@ class Target(abc.ABC):
 
     @abc.abstractmethod
     def health_url(self) -> str:
-        """Return the base URL (scheme, host, port) where the service answers HTTP."""
+        """Return the base URL (scheme, host, port) of the service's HTTP listener."""
 
     def loom_command(self) -> str:
         """Return the ``loom`` executable the service runs, for commands run on this host."""

@@ -81,7 +81,7 @@ def _log_tail(state: StateFolder) -> str:
 
 
 def listens_on(pid: int, port: int) -> bool:
-    """Whether ``pid`` or one of its descendants (uvicorn workers) listens on TCP ``port``."""
+    """Return whether ``pid`` or one of its descendants (uvicorn workers) listens on TCP ``port``."""
     try:
         process = psutil.Process(pid)
         family = [process, *process.children(recursive=True)]

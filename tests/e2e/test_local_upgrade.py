@@ -186,7 +186,8 @@ def test_dry_run_changes_nothing(deployment):
     # Diffs name the home's own paths, never the scratch copy the dry run works in.
     assert "loom-upgrade-dry-run-" not in result.stdout
     assert "+++ b/config/default_config.yaml" in result.stdout
-    assert "+++ b/.env" in result.stdout and "+NARRATIVE_INTERPRETER_MODE=advanced" in result.stdout
+    assert "+++ b/.env" in result.stdout
+    assert "+NARRATIVE_INTERPRETER_MODE=advanced" in result.stdout
     assert "OPENAI_API_KEY=****" in result.stdout
     assert "sk-test-fixture-not-a-real-key" not in result.stdout
     assert "+++ b/canon/default.md" in result.stdout

@@ -43,7 +43,7 @@ def _script(tmp_path, body: str) -> str:
     return str(path)
 
 
-def test_start_rejects_health_of_other_process_when_service_dies(tmp_path, other_service):
+def test_start_rejects_other_process_health(tmp_path, other_service):
     home = tmp_path / "home"
     home.mkdir()
     # Like loom serve on a taken port: it logs the bind error and exits a moment later.
